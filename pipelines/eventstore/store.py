@@ -1,0 +1,227 @@
+"""Append-only event store: one DuckDB transaction per file, idempotent by file and event id.
+
+Only INSERT statements touch the `events` tables. Positions are assigned as max(position) + n
+inside the writing transaction; the primary key makes a concurrent writer fail instead of
+interleaving, so positions are gap-free and only increase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from pipelines.eventstore.batch import PreparedBatch
+
+SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    file: str
+    status: str  # loaded | duplicate | refused
+    source_kind: str | None
+    rows_in: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reason: str | None = None
+    first_position: int | None = None
+    last_position: int | None = None
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse; writers also make sure the store's tables exist."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            con.execute(SCHEMA_SQL)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, rolled back explicitly on any error (a DuckDB COMMIT after a failed
+    statement would return quietly and keep nothing)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, int] | None:
+    """(batch_id, rows_in) of the batch that loaded a file with these bytes, if any."""
+    return con.execute(
+        "SELECT batch_id, rows_in FROM events.ingest_batches WHERE file_hash = ? AND status = 'loaded'",
+        [sha256],
+    ).fetchone()
+
+
+def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchone()[0]
+
+
+def _insert_batch(con, batch_id: int, file: FileInfo, *, source_kind, encoding, status, reason,
+                  duplicate_of, rows_in, accepted, duplicates, quarantined, first_position,
+                  last_position, started_at: dt.datetime) -> None:
+    con.execute(
+        "INSERT INTO events.ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, source_kind, file.path.name, str(file.path), file.sha256, file.size, encoding,
+         status, reason, duplicate_of, rows_in, accepted, duplicates, quarantined, first_position,
+         last_position, started_at, dt.datetime.now(dt.timezone.utc)],
+    )
+
+
+def record_duplicate(con, file: FileInfo, source_kind: str | None, loaded: tuple[int, int]) -> BatchResult:
+    """The same bytes were loaded before (under any name): log the attempt, add nothing."""
+    started = dt.datetime.now(dt.timezone.utc)
+    duplicate_of, rows_in = loaded
+    reason = f"same content as batch {duplicate_of}"
+    with transaction(con):
+        batch_id = _next_batch_id(con)
+        _insert_batch(con, batch_id, file, source_kind=source_kind, encoding=None, status="duplicate",
+                      reason=reason, duplicate_of=duplicate_of, rows_in=rows_in, accepted=0,
+                      duplicates=rows_in, quarantined=0, first_position=None, last_position=None,
+                      started_at=started)
+    return BatchResult(batch_id, str(file.path), "duplicate", source_kind, rows_in, 0, rows_in, 0, reason)
+
+
+def record_refused(con, file: FileInfo, source_kind: str | None, reason: str) -> BatchResult:
+    """A file that cannot be read at all: log it with the reason, store no event."""
+    started = dt.datetime.now(dt.timezone.utc)
+    with transaction(con):
+        batch_id = _next_batch_id(con)
+        _insert_batch(con, batch_id, file, source_kind=source_kind, encoding=None, status="refused",
+                      reason=reason, duplicate_of=None, rows_in=0, accepted=0, duplicates=0,
+                      quarantined=0, first_position=None, last_position=None, started_at=started)
+    return BatchResult(batch_id, str(file.path), "refused", source_kind, reason=reason)
+
+
+_JUDGE_SQL = """
+CREATE OR REPLACE TEMP TABLE judged AS
+WITH c AS (
+    SELECT *,
+        row_number() OVER w AS occurrence,
+        first_value(content_hash) OVER w AS first_hash,
+        first_value(source_row) OVER w AS first_row
+    FROM {candidates}
+    WINDOW w AS (PARTITION BY event_id ORDER BY source_row)
+)
+SELECT c.*, s.position AS stored_position, s.batch_id AS stored_batch,
+    CASE
+        WHEN c.occurrence > 1 AND c.content_hash = c.first_hash THEN 'duplicate'
+        WHEN c.occurrence > 1 THEN 'conflict'
+        WHEN s.position IS NOT NULL AND s.content_hash = c.content_hash THEN 'duplicate'
+        WHEN s.position IS NOT NULL THEN 'conflict'
+        ELSE 'new'
+    END AS verdict,
+    CASE
+        WHEN c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
+            'record ' || c.record_key || ' appears again with other content (first at row '
+            || c.first_row || ' of this file); mark a change as 정정 with 원기록번호'
+        WHEN s.position IS NOT NULL AND s.content_hash <> c.content_hash THEN
+            'record ' || c.record_key || ' is already stored with other content (batch '
+            || s.batch_id || ', position ' || s.position || '); mark a change as 정정 with 원기록번호'
+    END AS reason
+FROM c LEFT JOIN events.event_store AS s USING (event_id)
+"""
+
+# A correction joins the stream of the event it corrects: stored, or new in this file
+# (a correction of a correction follows the chain, one link per pass).
+_RESOLVE_STORED_SQL = """
+UPDATE judged SET stream = s.stream
+FROM events.event_store AS s
+WHERE judged.verdict = 'new' AND judged.stream IS NULL AND s.event_id = judged.corrects_event_id
+"""
+_RESOLVE_IN_FILE_SQL = """
+UPDATE judged SET stream = t.stream
+FROM (SELECT event_id, stream FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
+WHERE judged.verdict = 'new' AND judged.stream IS NULL AND t.event_id = judged.corrects_event_id
+"""
+_UNKNOWN_TARGET_SQL = """
+UPDATE judged SET verdict = 'unknown_target',
+    reason = '정정/취소 names record ' || corrects_record_key
+             || ', which is neither stored nor accepted earlier in this file'
+WHERE verdict = 'new' AND stream IS NULL
+"""
+
+
+def append(con: duckdb.DuckDBPyConnection, file: FileInfo, prepared: PreparedBatch,
+           encoding: str | None) -> BatchResult:
+    """Append one prepared file as one batch: all of it, or (on any error) none of it."""
+    started = dt.datetime.now(dt.timezone.utc)
+    with transaction(con):
+        batch_id = _next_batch_id(con)
+        con.execute(_JUDGE_SQL.format(candidates=prepared.candidates))
+        con.execute(_RESOLVE_STORED_SQL)
+        while True:
+            changed = con.execute(_RESOLVE_IN_FILE_SQL).fetchone()[0]
+            if not changed:
+                break
+        con.execute(_UNKNOWN_TARGET_SQL)
+        _insert_events(con, batch_id, started)
+        con.execute(
+            f"""
+            INSERT INTO events.quarantine
+            SELECT ?, source_row, record_key, raw_values::JSON, reason FROM {prepared.rejected}
+            UNION ALL
+            SELECT ?, source_row, record_key, raw_values::JSON, reason FROM judged
+            WHERE verdict IN ('conflict', 'unknown_target')
+            """,
+            [batch_id, batch_id],
+        )
+        accepted, duplicates, quarantined, first, last = con.execute(
+            f"""
+            SELECT count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
+                   count(*) FILTER (verdict IN ('conflict', 'unknown_target'))
+                     + (SELECT count(*) FROM {prepared.rejected}),
+                   (SELECT min(position) FROM events.event_store WHERE batch_id = ?),
+                   (SELECT max(position) FROM events.event_store WHERE batch_id = ?)
+            FROM judged
+            """,
+            [batch_id, batch_id],
+        ).fetchone()
+        _insert_batch(con, batch_id, file, source_kind=prepared.source_kind, encoding=encoding,
+                      status="loaded", reason=None, duplicate_of=None, rows_in=prepared.rows_in,
+                      accepted=accepted, duplicates=duplicates, quarantined=quarantined,
+                      first_position=first, last_position=last, started_at=started)
+    return BatchResult(batch_id, str(file.path), "loaded", prepared.source_kind, prepared.rows_in,
+                       accepted, duplicates, quarantined, None, first, last)
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, recorded_at: dt.datetime) -> None:
+    # Originals before corrections, then file order: a correction always comes after its target.
+    con.execute(
+        """
+        INSERT INTO events.event_store
+        SELECT
+            (SELECT coalesce(max(position), 0) FROM events.event_store)
+                + row_number() OVER (ORDER BY corrects_event_id IS NOT NULL, source_row),
+            event_id, stream, event_type, schema_version, occurred_on, ?::TIMESTAMPTZ, ?,
+            source_row, payload::JSON, content_hash, corrects_event_id
+        FROM judged
+        WHERE verdict = 'new'
+        """,
+        [recorded_at, batch_id],
+    )

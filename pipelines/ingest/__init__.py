@@ -1,0 +1,1 @@
+"""Ingest: read a source file, recognise what it is, validate its rows, append events."""

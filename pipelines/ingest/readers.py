@@ -1,0 +1,158 @@
+"""Turn a CSV or spreadsheet file into a grid of text cells, with the row numbers a person sees.
+
+Everything is read as text; typing happens later, in SQL, so that a bad value becomes a clear
+quarantine reason instead of a crash. CSV goes through pyarrow (fast, C++), spreadsheets through
+calamine (fast, Rust): both keep ingest set-wise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from python_calamine import CalamineWorkbook
+
+from pipelines.ingest.errors import RefusedFile
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+@dataclass
+class Grid:
+    """The cells of a file below its header, as text, plus where each row came from."""
+
+    path: Path
+    encoding: str  # 'utf-8', 'utf-8-sig', 'cp949' or 'spreadsheet'
+    header: list[str]
+    header_row: int  # 1-based row (line) of the header in the file
+    table: pa.Table  # columns c0..cN (strings) and source_row (int64)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, reason) unparseable rows
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes as UTF-8 (with or without BOM) or CP949; refuse anything else."""
+    if b"\x00" in data[:8192]:
+        raise RefusedFile(path, "not a spreadsheet or CSV text file (binary content)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise RefusedFile(path, f"starts with a UTF-8 BOM but is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp949"), "cp949"
+    except UnicodeDecodeError as exc:
+        raise RefusedFile(path, f"text is neither UTF-8 nor CP949/EUC-KR (byte {exc.start})") from exc
+
+
+def _header_candidates_csv(text: str) -> list[list[str]]:
+    import csv
+
+    head = text.splitlines()[:HEADER_SCAN_ROWS]
+    return [list(r) for r in csv.reader(head)]
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a person would type: dates ISO, whole floats without .0."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def read_grid(path: Path, find_header) -> Grid:
+    """Read `path` and locate its header with `find_header(list_of_rows) -> index or None`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RefusedFile(path, f"cannot be opened ({exc.strerror})") from exc
+    if not data.strip():
+        raise RefusedFile(path, "is empty")
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC) or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        return _read_spreadsheet(path, data, find_header)
+    return _read_csv(path, data, find_header)
+
+
+def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for every broken file
+        raise RefusedFile(path, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
+    idx = find_header([[_cell_text(c) for c in r] for r in rows[:HEADER_SCAN_ROWS]])
+    if idx is None:
+        return Grid(path, "spreadsheet", [], 0, pa.table({}))
+    header = [_cell_text(c).strip() for c in rows[idx]]
+    body = rows[idx + 1:]
+    width = len(header)
+    columns: list[list[str]] = [[] for _ in range(width)]
+    source_rows: list[int] = []
+    for offset, row in enumerate(body):
+        cells = [_cell_text(c) for c in row[:width]]
+        if not any(c.strip() for c in cells):
+            continue  # blank spreadsheet rows are layout, not input rows
+        cells += [""] * (width - len(cells))
+        for col, cell in zip(columns, cells):
+            col.append(cell)
+        source_rows.append(idx + 2 + offset)
+    table = pa.table({f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)})
+    table = table.append_column("source_row", pa.array(source_rows, pa.int64()))
+    return Grid(path, "spreadsheet", header, idx + 1, table)
+
+
+def _read_csv(path: Path, data: bytes, find_header) -> Grid:
+    text, encoding = decode_text(path, data)
+    candidates = _header_candidates_csv(text)
+    idx = find_header(candidates)
+    if idx is None:
+        return Grid(path, encoding, [], 0, pa.table({}))
+    header = [h.strip() for h in candidates[idx]]
+    names = [f"c{i}" for i in range(len(header))]
+    bad: list[tuple[int, str]] = []
+
+    def on_invalid(row) -> str:
+        bad.append((row.number, f"has {row.actual_columns} fields where the header has {row.expected_columns}"))
+        return "skip"
+
+    utf8 = text.encode("utf-8") if encoding != "utf-8" else data
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            # single-threaded so that pyarrow reports the line number of every rejected row
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=idx + 1, column_names=names),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise RefusedFile(path, f"not a readable CSV file ({exc})") from exc
+    # Rows keep their line numbers: every line after the header is a row, rejected ones excepted.
+    first = idx + 2
+    lines = pa.array(range(first, first + table.num_rows + len(bad)), pa.int64())
+    if bad:
+        rejected = {n for n, _ in bad}
+        lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
+    table = table.append_column("source_row", lines)
+    return Grid(path, encoding, header, idx + 1, table, bad)
