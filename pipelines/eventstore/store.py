@@ -51,10 +51,14 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
-            con.execute(SCHEMA_SQL)
+            ensure_schema(con)
         yield con
     finally:
         con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL)
 
 
 @contextmanager

@@ -102,14 +102,21 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> BatchResult:
         return store.record_refused(con, info, kind.name if kind else None, exc.reason)
 
 
+def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
+                 progress: Callable[[BatchResult], None] | None = None) -> list[BatchResult]:
+    store.ensure_schema(con)
+    results = []
+    for path in files:
+        result = ingest_file(con, path)
+        results.append(result)
+        if progress:
+            progress(result)
+    return results
+
+
 def ingest_paths(warehouse: Path, paths: Iterable[Path | str],
                  progress: Callable[[BatchResult], None] | None = None) -> list[BatchResult]:
+    """Ingest every file under `paths` into the warehouse at `warehouse`."""
     files = discover(paths)
-    results = []
     with store.connect(warehouse) as con:
-        for path in files:
-            result = ingest_file(con, path)
-            results.append(result)
-            if progress:
-                progress(result)
-    return results
+        return ingest_files(con, files, progress)

@@ -1,0 +1,27 @@
+"""The Dagster code location: `dagster dev` loads `defs` from here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets.dbt import warehouse_models
+from pipelines.assets.ingest import center_log_events, center_log_events_match_schema
+from pipelines.resources import default_resources
+from pipelines.sensors import build_sources_sensor
+
+PIPELINE_JOB = dg.define_asset_job(
+    "ingest_and_build", selection=dg.AssetSelection.all(),
+    description="원천 적재 후 웨어하우스 빌드 / Ingest every source file, then build all dbt models and checks.")
+
+
+def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[center_log_events, warehouse_models],
+        asset_checks=[center_log_events_match_schema],
+        jobs=[PIPELINE_JOB],
+        sensors=[build_sources_sensor(PIPELINE_JOB)],
+        resources=default_resources(sources, warehouse),
+    )
+
+
+defs = build_definitions()

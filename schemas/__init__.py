@@ -1,0 +1,1 @@
+"""Pandera schemas, one module per stage: raw rows (raw), stored events (events), marts (marts)."""
