@@ -133,20 +133,23 @@ WITH c AS (
     WINDOW w AS (PARTITION BY event_id ORDER BY source_row)
 )
 SELECT c.*, s.position AS stored_position, s.batch_id AS stored_batch,
+    CASE WHEN c.corrects_event_id IS NULL THEN 0 END AS depth,  -- links to the original
+    -- A stored record is the reference for every row that repeats its id; otherwise the
+    -- first row of the file is.
     CASE
-        WHEN c.occurrence > 1 AND c.content_hash = c.first_hash THEN 'duplicate'
-        WHEN c.occurrence > 1 THEN 'conflict'
         WHEN s.position IS NOT NULL AND s.content_hash = c.content_hash THEN 'duplicate'
         WHEN s.position IS NOT NULL THEN 'conflict'
-        ELSE 'new'
+        WHEN c.occurrence = 1 THEN 'new'
+        WHEN c.content_hash = c.first_hash THEN 'duplicate'
+        ELSE 'conflict'
     END AS verdict,
     CASE
-        WHEN c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
-            'record ' || c.record_key || ' appears again with other content (first at row '
-            || c.first_row || ' of this file); mark a change as 정정 with 원기록번호'
         WHEN s.position IS NOT NULL AND s.content_hash <> c.content_hash THEN
             'record ' || c.record_key || ' is already stored with other content (batch '
             || s.batch_id || ', position ' || s.position || '); mark a change as 정정 with 원기록번호'
+        WHEN s.position IS NULL AND c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
+            'record ' || c.record_key || ' appears again with other content (first at row '
+            || c.first_row || ' of this file); mark a change as 정정 with 원기록번호'
     END AS reason
 FROM c LEFT JOIN events.event_store AS s USING (event_id)
 """
@@ -154,20 +157,24 @@ FROM c LEFT JOIN events.event_store AS s USING (event_id)
 # A correction joins the stream of the event it corrects: stored, or new in this file
 # (a correction of a correction follows the chain, one link per pass).
 _RESOLVE_STORED_SQL = """
-UPDATE judged SET stream = s.stream
+UPDATE judged SET stream = s.stream, depth = 1
 FROM events.event_store AS s
 WHERE judged.verdict = 'new' AND judged.stream IS NULL AND s.event_id = judged.corrects_event_id
 """
 _RESOLVE_IN_FILE_SQL = """
-UPDATE judged SET stream = t.stream
-FROM (SELECT event_id, stream FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
+UPDATE judged SET stream = t.stream, depth = t.depth + 1
+FROM (SELECT event_id, stream, depth FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
 WHERE judged.verdict = 'new' AND judged.stream IS NULL AND t.event_id = judged.corrects_event_id
 """
 _UNKNOWN_TARGET_SQL = """
 UPDATE judged SET verdict = 'unknown_target',
     reason = '정정/취소 names record ' || corrects_record_key
              || ', which is neither stored nor accepted earlier in this file'
-WHERE verdict = 'new' AND stream IS NULL
+WHERE verdict = 'new' AND stream IS NULL;
+-- a repeat of a row that found no target is not a duplicate of anything stored
+UPDATE judged SET verdict = 'unknown_target', reason = t.reason
+FROM (SELECT event_id, reason FROM judged WHERE verdict = 'unknown_target') AS t
+WHERE judged.verdict = 'duplicate' AND judged.stored_position IS NULL AND judged.event_id = t.event_id
 """
 
 
@@ -215,13 +222,14 @@ def append(con: duckdb.DuckDBPyConnection, file: FileInfo, prepared: PreparedBat
 
 
 def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, recorded_at: dt.datetime) -> None:
-    # Originals before corrections, then file order: a correction always comes after its target.
+    # Originals, then corrections link by link, each in file order: a correction always gets a
+    # later position than the event it corrects.
     con.execute(
         """
         INSERT INTO events.event_store
         SELECT
             (SELECT coalesce(max(position), 0) FROM events.event_store)
-                + row_number() OVER (ORDER BY corrects_event_id IS NOT NULL, source_row),
+                + row_number() OVER (ORDER BY depth, source_row),
             event_id, stream, event_type, schema_version, occurred_on, ?::TIMESTAMPTZ, ?,
             source_row, payload::JSON, content_hash, corrects_event_id
         FROM judged

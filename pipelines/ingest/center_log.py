@@ -90,8 +90,10 @@ CREATE OR REPLACE TEMP MACRO parse_date(x) AS CASE
     WHEN regexp_matches(x, '^\\d{5}(?:\\.0+)?$')
         THEN DATE '1899-12-30' + CAST(x AS DOUBLE)::INTEGER
 END;
+CREATE OR REPLACE TEMP MACRO finite_or_null(v) AS CASE WHEN isfinite(v) THEN v END;
+-- 'inf' and 'nan' cast to DOUBLE but are not amounts
 CREATE OR REPLACE TEMP MACRO parse_number(x) AS
-    try_cast(regexp_replace(x, '[,\\s]', '', 'g') AS DOUBLE);
+    finite_or_null(try_cast(regexp_replace(x, '[,\\s]', '', 'g') AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
     WHEN regexp_matches(regexp_replace(x, '[\\s\\-]', '', 'g'), '^\\d{10}$')
     THEN regexp_replace(regexp_replace(x, '[\\s\\-]', '', 'g'), '^(\\d{3})(\\d{2})(\\d{5})$', '\\1-\\2-\\3')
@@ -160,8 +162,12 @@ def prepare(con: duckdb.DuckDBPyConnection, grid: Grid, today: pd.Timestamp | No
     blank = " AND ".join(f"trim(c{i}) = ''" for i in range(len(grid.header))) or "false"
     raw_json = "json_object(" + ", ".join(
         f"{_sql_literal(h or f'column_{i + 1}')}, c{i}" for i, h in enumerate(grid.header)) + ")"
-    extra_json = ("json_object(" + ", ".join(
-        f"{_sql_literal(h)}, nullif(trim(c{i}), '')" for i, h in extras.items()) + ")") if extras else "NULL::JSON"
+    # Extra columns are content too, so they are written canonically: sorted by header, blank
+    # cells left out, no object at all when nothing is left (column order never makes a conflict).
+    entries = ", ".join(f"{{'k': {_sql_literal(h)}, 'v': nullif(trim(c{i}), '')}}"
+                        for i, h in sorted(extras.items(), key=lambda item: item[1]))
+    extra_json = (f"nullif(to_json(map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL))), '{{}}')"
+                  if extras else "NULL::JSON")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE typed AS
         SELECT t.*, r.needs_firm, r.needs_importer, r.needs_amount, r.needs_program,

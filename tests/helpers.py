@@ -1,0 +1,177 @@
+"""Small helpers for tests: write centre-log fixture files, ingest them, read the warehouse back.
+
+Fixture rows are dicts keyed by the canonical field names of sources.md §1 (`record_id`,
+`center`, …); any other key is written as a column with that header (an "extra" column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+
+from pipelines.eventstore import store
+from pipelines.ingest.runner import ingest_paths
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+# canonical field -> Korean header (sources.md §1)
+KO_HEADERS: dict[str, str] = {
+    "record_id": "기록번호",
+    "center": "센터",
+    "date": "일자",
+    "activity": "활동",
+    "program": "사업",
+    "firm_id": "기업번호",
+    "firm_name": "기업명",
+    "firm_tier": "기업단계",
+    "product": "품목",
+    "importer_id": "수입업체번호",
+    "importer_name": "수입업체명",
+    "channel": "방식",
+    "amount": "금액",
+    "currency": "통화",
+    "quantity": "수량",
+    "correction": "정정구분",
+    "corrects_record_id": "원기록번호",
+    "mentor_firm_id": "멘토기업번호",
+    "note": "비고",
+}
+
+
+def rec(record_id: str, **fields) -> dict:
+    """A valid `market_info_provided` row of the Hanoi centre, with `fields` overriding."""
+    row = {
+        "record_id": record_id,
+        "center": "hanoi",
+        "date": "2022-03-05",
+        "activity": "market_info_provided",
+        "firm_id": "202-81-00011",
+    }
+    row.update(fields)
+    return row
+
+
+def consultation(record_id: str, **fields) -> dict:
+    """A valid `consultation_held` row (needs firm, importer and amount)."""
+    base = {"activity": "consultation_held", "importer_id": "IMP-001", "amount": "1000"}
+    base.update(fields)
+    return rec(record_id, **base)
+
+
+def columns_of(rows: Sequence[dict]) -> list[str]:
+    cols: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in cols:
+                cols.append(key)
+    return cols
+
+
+def header_text(columns: Sequence[str], headers: str = "ko") -> list[str]:
+    if headers == "ko":
+        return [KO_HEADERS.get(c, c) for c in columns]
+    if headers == "en":
+        return list(columns)
+    raise ValueError(headers)
+
+
+def csv_text(rows: Sequence[dict], *, columns: Sequence[str] | None = None, headers: str = "ko",
+             title_rows: Sequence[Sequence[str]] = ()) -> str:
+    columns = list(columns) if columns is not None else columns_of(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for title in title_rows:
+        writer.writerow(title)
+    writer.writerow(header_text(columns, headers))
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def write_csv(path: Path, rows: Sequence[dict], *, columns: Sequence[str] | None = None,
+              headers: str = "ko", encoding: str = "utf-8",
+              title_rows: Sequence[Sequence[str]] = ()) -> Path:
+    """Write a centre log CSV (header on the line after `title_rows`); `encoding` may be
+    'utf-8', 'utf-8-sig' (with BOM) or 'cp949'."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(csv_text(rows, columns=columns, headers=headers, title_rows=title_rows)
+                     .encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence], *,
+               title_rows: Sequence[Sequence] = (), other_sheets: dict | None = None,
+               active_sheet: int = 0) -> Path:
+    """An .xlsx whose first sheet holds `title_rows`, `header`, then `rows` (cells as given:
+    datetime, int, float or str); `other_sheets` adds later sheets {name: [rows]}."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "활동일지"
+    for title in title_rows:
+        ws.append(list(title))
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    for name, sheet_rows in (other_sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in sheet_rows:
+            other.append(list(row))
+    wb.active = active_sheet
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def ingest(warehouse: Path, *paths: Path):
+    """ingest_paths on a list of files/folders; returns the BatchResults."""
+    return ingest_paths(warehouse, list(paths))
+
+
+def query(warehouse: Path, sql: str, params: Sequence | None = None) -> list[tuple]:
+    """Rows of `sql` on the warehouse, opened read-only and closed again."""
+    with store.connect(warehouse, read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def query_dicts(warehouse: Path, sql: str, params: Sequence | None = None) -> list[dict]:
+    with store.connect(warehouse, read_only=True) as con:
+        cur = con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def events(warehouse: Path) -> list[dict]:
+    """Every stored event, in position order, payload parsed."""
+    rows = query_dicts(warehouse, "SELECT * FROM events.event_store ORDER BY position")
+    for row in rows:
+        row["payload"] = json.loads(row["payload"])
+    return rows
+
+
+def payloads(warehouse: Path) -> dict[str, dict]:
+    """record_id -> payload of every stored event."""
+    return {e["payload"]["record_id"]: e["payload"] for e in events(warehouse)}
+
+
+def quarantine(warehouse: Path) -> list[dict]:
+    return query_dicts(warehouse, "SELECT * FROM events.quarantine ORDER BY batch_id, source_row")
+
+
+def batches(warehouse: Path) -> list[dict]:
+    return query_dicts(warehouse, "SELECT * FROM events.ingest_batches ORDER BY batch_id")
+
+
+def count(con_or_warehouse, table: str, where: str = "true", params: Sequence | None = None) -> int:
+    sql = f"SELECT count(*) FROM events.{table} WHERE {where}"
+    if isinstance(con_or_warehouse, duckdb.DuckDBPyConnection):
+        return con_or_warehouse.execute(sql, params or []).fetchone()[0]
+    return query(con_or_warehouse, sql, params)[0][0]
