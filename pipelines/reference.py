@@ -33,7 +33,11 @@ def seed_path(name: str) -> str:
 
 
 def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """Create temp tables `label_lookup(catalogue, label, code)` and `activity_rules`."""
+    """Create temp tables `label_lookup(catalogue, label, code)`, `activity_rules` and
+    `known_currencies`, once per connection."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'known_currencies'"
+                   ).fetchone()[0]:
+        return
     con.execute(NORM_LABEL_MACRO)
     selects = []
     for catalogue, (file, code_col, label_cols) in _LOOKUPS.items():

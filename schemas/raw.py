@@ -92,13 +92,15 @@ def center_log_rows(today: pd.Timestamp | None = None) -> pa.DataFrameSchema:
     ]
     return pa.DataFrameSchema(
         columns={
-            "source_row": pa.Column("int64", unique=True),
+            "file_no": pa.Column("int32"),
+            "source_row": pa.Column("int64"),
             "record_id": pa.Column(nullable=True),
             "occurred_on": pa.Column("datetime64[us]", nullable=True),
             "amount": pa.Column("float64", nullable=True),
             "quantity": pa.Column("Int64", nullable=True),
         },
         checks=checks,
+        unique=["file_no", "source_row"],
         strict=False,
         name="center_log_rows",
     )

@@ -128,14 +128,15 @@ WITH c AS (
     SELECT *,
         row_number() OVER w AS occurrence,
         first_value(content_hash) OVER w AS first_hash,
+        first_value(file_no) OVER w AS first_file,
         first_value(source_row) OVER w AS first_row
     FROM {candidates}
-    WINDOW w AS (PARTITION BY event_id ORDER BY source_row)
+    WINDOW w AS (PARTITION BY event_id ORDER BY file_no, source_row)
 )
-SELECT c.*, s.position AS stored_position, s.batch_id AS stored_batch,
+SELECT c.*, s.position AS stored_position,
     CASE WHEN c.corrects_event_id IS NULL THEN 0 END AS depth,  -- links to the original
     -- A stored record is the reference for every row that repeats its id; otherwise the
-    -- first row of the file is.
+    -- first row (in file order) is.
     CASE
         WHEN s.position IS NOT NULL AND s.content_hash = c.content_hash THEN 'duplicate'
         WHEN s.position IS NOT NULL THEN 'conflict'
@@ -145,31 +146,39 @@ SELECT c.*, s.position AS stored_position, s.batch_id AS stored_batch,
     END AS verdict,
     CASE
         WHEN s.position IS NOT NULL AND s.content_hash <> c.content_hash THEN
-            'record ' || c.record_key || ' is already stored with other content (batch '
-            || s.batch_id || ', position ' || s.position || '); mark a change as 정정 with 원기록번호'
+            'record ' || c.record_key || ' is already stored with other content (from '
+            || b.file_name || ' row ' || s.source_row || ', position ' || s.position
+            || '); mark a change as 정정 with 원기록번호'
         WHEN s.position IS NULL AND c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
             'record ' || c.record_key || ' appears again with other content (first at row '
-            || c.first_row || ' of this file); mark a change as 정정 with 원기록번호'
+            || c.first_row || CASE WHEN c.first_file = c.file_no THEN ' of this file'
+                                   ELSE ' of ' || f.file_name END
+            || '); mark a change as 정정 with 원기록번호'
     END AS reason
-FROM c LEFT JOIN events.event_store AS s USING (event_id)
+FROM c
+LEFT JOIN events.event_store AS s USING (event_id)
+LEFT JOIN events.ingest_batches AS b ON b.batch_id = s.batch_id
+LEFT JOIN {files} AS f ON f.file_no = c.first_file
 """
 
-# A correction joins the stream of the event it corrects: stored, or new in this file
-# (a correction of a correction follows the chain, one link per pass).
+# A correction joins the stream of the event it corrects: stored, or new in this file or an
+# earlier one (a correction of a correction follows the chain, one link per pass).
 _RESOLVE_STORED_SQL = """
 UPDATE judged SET stream = s.stream, depth = 1
 FROM events.event_store AS s
 WHERE judged.verdict = 'new' AND judged.stream IS NULL AND s.event_id = judged.corrects_event_id
 """
-_RESOLVE_IN_FILE_SQL = """
-UPDATE judged SET stream = t.stream, depth = t.depth + 1
-FROM (SELECT event_id, stream, depth FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
+_RESOLVE_NEW_SQL = """
+UPDATE judged SET stream = t.stream,
+    depth = CASE WHEN t.file_no = judged.file_no THEN t.depth + 1 ELSE 1 END
+FROM (SELECT event_id, stream, depth, file_no FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
 WHERE judged.verdict = 'new' AND judged.stream IS NULL AND t.event_id = judged.corrects_event_id
+  AND t.file_no <= judged.file_no
 """
 _UNKNOWN_TARGET_SQL = """
 UPDATE judged SET verdict = 'unknown_target',
     reason = '정정/취소 names record ' || corrects_record_key
-             || ', which is neither stored nor accepted earlier in this file'
+             || ', which is neither stored nor accepted earlier'
 WHERE verdict = 'new' AND stream IS NULL;
 -- a repeat of a row that found no target is not a duplicate of anything stored
 UPDATE judged SET verdict = 'unknown_target', reason = t.reason
@@ -178,50 +187,63 @@ WHERE judged.verdict = 'duplicate' AND judged.stored_position IS NULL AND judged
 """
 
 
-def append(con: duckdb.DuckDBPyConnection, file: FileInfo, prepared: PreparedBatch,
-           encoding: str | None) -> BatchResult:
-    """Append one prepared file as one batch: all of it, or (on any error) none of it."""
+def judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, file_names: dict[int, str]) -> None:
+    """Decide, set-wise for all prepared files, what each candidate is: new, duplicate,
+    conflict or a correction without target. Files are judged as if appended in file_no order."""
+    con.execute("CREATE OR REPLACE TEMP TABLE judged_files (file_no INTEGER, file_name VARCHAR)")
+    if file_names:
+        con.executemany("INSERT INTO judged_files VALUES (?, ?)", list(file_names.items()))
+    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, files="judged_files"))
+    con.execute(_RESOLVE_STORED_SQL)
+    while con.execute(_RESOLVE_NEW_SQL).fetchone()[0]:
+        pass
+    con.execute(_UNKNOWN_TARGET_SQL)
+
+
+def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, prepared: PreparedBatch,
+                encoding: str | None) -> BatchResult:
+    """Append one judged file as one batch: all of it, or (on any error) none of it."""
     started = dt.datetime.now(dt.timezone.utc)
     with transaction(con):
         batch_id = _next_batch_id(con)
-        con.execute(_JUDGE_SQL.format(candidates=prepared.candidates))
-        con.execute(_RESOLVE_STORED_SQL)
-        while True:
-            changed = con.execute(_RESOLVE_IN_FILE_SQL).fetchone()[0]
-            if not changed:
-                break
-        con.execute(_UNKNOWN_TARGET_SQL)
-        _insert_events(con, batch_id, started)
+        _insert_events(con, batch_id, file_no, started)
         con.execute(
             f"""
             INSERT INTO events.quarantine
-            SELECT ?, source_row, record_key, raw_values::JSON, reason FROM {prepared.rejected}
-            UNION ALL
-            SELECT ?, source_row, record_key, raw_values::JSON, reason FROM judged
-            WHERE verdict IN ('conflict', 'unknown_target')
+            SELECT ?, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason
+            FROM (
+                SELECT source_row, record_key, raw_values, reason FROM {prepared.rejected} WHERE file_no = ?
+                UNION ALL
+                SELECT source_row, record_key, NULL, reason FROM judged
+                WHERE file_no = ? AND verdict IN ('conflict', 'unknown_target')
+            ) AS q
+            LEFT JOIN ({prepared.raw_sql[file_no]}) AS r USING (source_row)
+            ORDER BY q.source_row
             """,
-            [batch_id, batch_id],
+            [batch_id, file_no, file_no],
         )
-        accepted, duplicates, quarantined, first, last = con.execute(
+        accepted, duplicates, quarantined = con.execute(
             f"""
             SELECT count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
                    count(*) FILTER (verdict IN ('conflict', 'unknown_target'))
-                     + (SELECT count(*) FROM {prepared.rejected}),
-                   (SELECT min(position) FROM events.event_store WHERE batch_id = ?),
-                   (SELECT max(position) FROM events.event_store WHERE batch_id = ?)
-            FROM judged
+                     + (SELECT count(*) FROM {prepared.rejected} WHERE file_no = ?)
+            FROM judged WHERE file_no = ?
             """,
-            [batch_id, batch_id],
+            [file_no, file_no],
+        ).fetchone()
+        first, last = con.execute(
+            "SELECT min(position), max(position) FROM events.event_store WHERE batch_id = ?", [batch_id]
         ).fetchone()
         _insert_batch(con, batch_id, file, source_kind=prepared.source_kind, encoding=encoding,
-                      status="loaded", reason=None, duplicate_of=None, rows_in=prepared.rows_in,
+                      status="loaded", reason=None, duplicate_of=None, rows_in=prepared.rows_in[file_no],
                       accepted=accepted, duplicates=duplicates, quarantined=quarantined,
                       first_position=first, last_position=last, started_at=started)
-    return BatchResult(batch_id, str(file.path), "loaded", prepared.source_kind, prepared.rows_in,
+    return BatchResult(batch_id, str(file.path), "loaded", prepared.source_kind, prepared.rows_in[file_no],
                        accepted, duplicates, quarantined, None, first, last)
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, recorded_at: dt.datetime) -> None:
+def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
+                   recorded_at: dt.datetime) -> None:
     # Originals, then corrections link by link, each in file order: a correction always gets a
     # later position than the event it corrects.
     con.execute(
@@ -233,7 +255,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, recorded_at: d
             event_id, stream, event_type, schema_version, occurred_on, ?::TIMESTAMPTZ, ?,
             source_row, payload::JSON, content_hash, corrects_event_id
         FROM judged
-        WHERE verdict = 'new'
+        WHERE verdict = 'new' AND file_no = ?
         """,
-        [recorded_at, batch_id],
+        [recorded_at, batch_id, file_no],
     )

@@ -34,7 +34,7 @@ class Grid:
     header: list[str]
     header_row: int  # 1-based row (line) of the header in the file
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, reason) unparseable rows
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:
@@ -129,10 +129,11 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         return Grid(path, encoding, [], 0, pa.table({}))
     header = [h.strip() for h in candidates[idx]]
     names = [f"c{i}" for i in range(len(header))]
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, str, str]] = []
 
     def on_invalid(row) -> str:
-        bad.append((row.number, f"has {row.actual_columns} fields where the header has {row.expected_columns}"))
+        bad.append((row.number, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
+                    row.text))
         return "skip"
 
     utf8 = text.encode("utf-8") if encoding != "utf-8" else data
@@ -152,7 +153,7 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
     first = idx + 2
     lines = pa.array(range(first, first + table.num_rows + len(bad)), pa.int64())
     if bad:
-        rejected = {n for n, _ in bad}
+        rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
     return Grid(path, encoding, header, idx + 1, table, bad)

@@ -2,7 +2,8 @@
 
 Each file is one batch in one transaction. A file that cannot be read is refused and logged;
 the others still load. Files are taken in path order, so monthly files named by month load in
-time order and a correction finds the record it corrects.
+time order and a correction finds the record it corrects. A file whose bytes were loaded before
+(under any name) is a duplicate batch and is not even parsed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class SourceKind:
     name: str
     is_header: Callable[[list[str]], bool]
     header_problem: Callable[[list[str]], str | None]
-    prepare: Callable[[duckdb.DuckDBPyConnection, Grid], PreparedBatch]
+    prepare: Callable[[duckdb.DuckDBPyConnection, dict[int, Grid]], PreparedBatch]
     description: str
 
 
@@ -69,24 +70,30 @@ def file_info(path: Path) -> FileInfo:
     return FileInfo(path.resolve(), hashlib.sha256(data).hexdigest(), len(data))
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> BatchResult:
-    info = file_info(path)
-    loaded = store.loaded_batch(con, info.sha256)
-    if loaded:
-        kind = con.execute("SELECT source_kind FROM events.ingest_batches WHERE batch_id = ?",
-                           [loaded[0]]).fetchone()[0]
-        return store.record_duplicate(con, info, kind, loaded)
+@dataclass
+class _Offered:
+    """A file on its way in: read and recognised, or refused, or a copy of another file."""
+
+    info: FileInfo
     kind: SourceKind | None = None
+    grid: Grid | None = None
+    refused: str | None = None
+    same_as: int | None = None  # index of an earlier file of this chunk with the same bytes
+    loaded: tuple[int, int] | None = None  # (batch, rows) that stored these bytes before
+
+
+def _read(path: Path, info: FileInfo) -> _Offered:
+    found: dict = {}
+
+    def find_header(rows: list[list[str]]) -> int | None:
+        hit = recognise(rows)
+        if hit:
+            found["kind"] = hit[1]
+            return hit[0]
+        return None
+
+    kind = None
     try:
-        found: dict = {}
-
-        def find_header(rows: list[list[str]]) -> int | None:
-            hit = recognise(rows)
-            if hit:
-                found["kind"] = hit[1]
-                return hit[0]
-            return None
-
         grid = read_grid(path, find_header)
         kind = found.get("kind")
         if kind is None:
@@ -95,23 +102,88 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> BatchResult:
         problem = kind.header_problem(grid.header)
         if problem:
             raise RefusedFile(path, problem)
-        prepared = kind.prepare(con, grid)
-        return store.append(con, info, prepared, grid.encoding)
+        return _Offered(info, kind, grid)
     except RefusedFile as exc:
         log.error("refused %s: %s", path, exc.reason)
-        return store.record_refused(con, info, kind.name if kind else None, exc.reason)
+        return _Offered(info, kind, refused=exc.reason)
+
+
+def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
+           progress: Callable[[BatchResult], None] | None) -> list[BatchResult]:
+    """Prepare and judge the chunk's files set-wise, then append them one transaction each."""
+    prepared: dict[str, PreparedBatch] = {}
+    for kind in {o.kind for o in chunk if o.grid is not None}:
+        grids = {i: o.grid for i, o in enumerate(chunk) if o.kind is kind and o.grid is not None}
+        prepared[kind.name] = kind.prepare(con, grids)
+        store.judge(con, prepared[kind.name], {i: chunk[i].info.path.name for i in grids})
+    results: list[BatchResult] = []
+    try:
+        for i, offered in enumerate(chunk):
+            if offered.refused is not None:
+                result = store.record_refused(con, offered.info, offered.kind.name if offered.kind else None,
+                                              offered.refused)
+            elif offered.loaded is not None:
+                result = store.record_duplicate(con, offered.info, _loaded_kind(con, offered.loaded[0]),
+                                                offered.loaded)
+            elif offered.same_as is not None:
+                result = store.record_duplicate(con, offered.info, chunk[offered.same_as].kind.name,
+                                                store.loaded_batch(con, offered.info.sha256))
+            else:
+                result = store.append_file(con, i, offered.info, prepared[offered.kind.name],
+                                           offered.grid.encoding)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        for batch in prepared.values():
+            batch.release()
+    return results
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
-                 progress: Callable[[BatchResult], None] | None = None) -> list[BatchResult]:
+                 progress: Callable[[BatchResult], None] | None = None,
+                 chunk_rows: int = 500_000) -> list[BatchResult]:
+    """Ingest files in order, each as its own batch and transaction.
+
+    Files are read, typed and judged in chunks of about `chunk_rows` rows, set-wise (the cost
+    of a statement is paid per chunk, not per file); each file is then appended on its own.
+    A file judged in a chunk is judged as if the chunk's earlier files were already stored.
+    """
     store.ensure_schema(con)
-    results = []
+    results: list[BatchResult] = []
+    chunk: list[_Offered] = []
+    seen: dict[str, int] = {}  # sha256 -> index in chunk
+    rows = 0
     for path in files:
-        result = ingest_file(con, path)
-        results.append(result)
-        if progress:
-            progress(result)
+        info = file_info(path)
+        loaded = store.loaded_batch(con, info.sha256)
+        if loaded:
+            chunk.append(_Offered(info, loaded=loaded))
+            continue
+        if info.sha256 in seen:
+            chunk.append(_Offered(info, same_as=seen[info.sha256]))
+            continue
+        offered = _read(path, info)
+        if offered.grid is not None:
+            seen[info.sha256] = len(chunk)
+            rows += offered.grid.table.num_rows
+        chunk.append(offered)
+        if rows >= chunk_rows:
+            results += _flush(con, chunk, progress)
+            chunk, seen, rows = [], {}, 0
+    if chunk:
+        results += _flush(con, chunk, progress)
     return results
+
+
+def _loaded_kind(con: duckdb.DuckDBPyConnection, batch_id: int) -> str | None:
+    return con.execute("SELECT source_kind FROM events.ingest_batches WHERE batch_id = ?", [batch_id]).fetchone()[0]
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> BatchResult:
+    """Ingest one file as one batch."""
+    [result] = ingest_files(con, [Path(path)])
+    return result
 
 
 def ingest_paths(warehouse: Path, paths: Iterable[Path | str],
