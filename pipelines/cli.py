@@ -103,8 +103,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.generate import generate
 
     started = time.perf_counter()
-    result = generate(Path(args.out), scale=args.scale, seed=args.seed)
-    print(f"generated scale {args.scale} into {args.out} in {time.perf_counter() - started:.1f} s: {result}")
+    try:
+        result = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    except (FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"generated scale {args.scale} (seed {args.seed}) into {args.out} in "
+          f"{time.perf_counter() - started:.1f} s: {result['files']} files {result['formats']}, "
+          f"{result['rows']:,} rows, {result['bytes'] / 2**20:.1f} MiB")
     return 0
 
 

@@ -1,0 +1,102 @@
+"""Benchmark: generate scale-N sources, then measure ingest, dbt build and a full run.
+
+    .venv/bin/python benchmarks/bench.py --scale 40      (what `make bench` runs)
+
+Prints numbers; asserts nothing. Each measurement starts from a fresh warehouse file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from pipelines.dbt_project import dbt_executable, ensure_manifest  # noqa: E402
+from pipelines.generate import generate  # noqa: E402
+from pipelines.ingest.runner import discover, ingest_paths  # noqa: E402
+
+
+def _mib(kib: int) -> float:
+    return kib / 1024  # ru_maxrss is in KiB on Linux
+
+
+def _fresh(path: Path) -> Path:
+    for p in (path, path.with_suffix(path.suffix + ".wal")):
+        p.unlink(missing_ok=True)
+    return path
+
+
+def _children_peak_mib() -> float:
+    return _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=2023)
+    ap.add_argument("--out", default=str(PROJECT_DIR / "bench_out"))
+    args = ap.parse_args()
+
+    work = Path(args.out) / f"scale{args.scale}-seed{args.seed}"
+    sources = work / "sources"
+    done = work / "generated.ok"  # outside sources/: the ingest reads every file there
+    if not done.exists():
+        shutil.rmtree(sources, ignore_errors=True)
+        started = time.perf_counter()
+        generate(sources, scale=args.scale, seed=args.seed)
+        print(f"generate scale {args.scale}: {time.perf_counter() - started:.1f} s", flush=True)
+        done.write_text("ok\n")
+    files = discover([sources])
+    size = sum(f.stat().st_size for f in files)
+    print(f"sources: {len(files)} files, {size / 2**20:.1f} MiB under {sources}", flush=True)
+
+    # 1. ingest alone, in this process
+    warehouse = _fresh(work / "ingest.duckdb")
+    started = time.perf_counter()
+    results = ingest_paths(warehouse, [sources])
+    ingest_s = time.perf_counter() - started
+    rows_in = sum(r.rows_in for r in results)
+    accepted = sum(r.accepted for r in results)
+    ingest_peak = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+    # 2. dbt build on that warehouse
+    ensure_manifest()
+    env = {**os.environ, "JB_WAREHOUSE": str(warehouse)}
+    started = time.perf_counter()
+    subprocess.run([dbt_executable(), "build", "--quiet", "--profiles-dir", "."], cwd=PROJECT_DIR / "dbt_project",
+                   env=env, check=True)
+    dbt_s = time.perf_counter() - started
+
+    # 3. the full command on a fresh warehouse, then again (everything is a duplicate)
+    full = _fresh(work / "full.duckdb")
+    cmd = [sys.executable, "-m", "pipelines", "run", "--sources", str(sources), "--warehouse", str(full)]
+    quiet = {"stdout": subprocess.DEVNULL, "env": {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}}
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=PROJECT_DIR, **quiet)
+    full_s = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=PROJECT_DIR, **quiet)
+    rerun_s = time.perf_counter() - started
+
+    print(f"""
+benchmark, scale {args.scale} ({os.cpu_count()} cores)
+  rows in the files           {rows_in:>12,}
+  events stored               {accepted:>12,}
+  ingest                      {ingest_s:>12.2f} s   {accepted / ingest_s:>10,.0f} events/s   {rows_in / ingest_s:>10,.0f} rows/s
+  dbt build                   {dbt_s:>12.2f} s
+  full run (python -m pipelines run, fresh warehouse)   {full_s:.2f} s
+  second full run (all files duplicate)                 {rerun_s:.2f} s
+  peak memory: ingest process {ingest_peak:,.0f} MiB; largest child (full run, dbt) {_children_peak_mib():,.0f} MiB
+""".rstrip())
+
+
+if __name__ == "__main__":
+    main()

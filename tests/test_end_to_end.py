@@ -1,0 +1,127 @@
+"""`python -m pipelines run` on the bundled sources reproduces the report's Table 2-9."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+TABLE_2_9 = PROJECT_DIR / "tests" / "reference" / "table_2_9_center_results.csv"
+SHARED_TABLE_2_9 = PROJECT_DIR.parent / "shared" / "reference" / TABLE_2_9.name
+YEARS = ["2019", "2020", "2021", "2022"]
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=PROJECT_DIR, env=environment,
+                          capture_output=True, text=True, timeout=900)
+
+
+def table_2_9() -> dict[str, dict[str, float]]:
+    with TABLE_2_9.open(encoding="utf-8") as f:
+        return {row["indicator"]: {y: float(row[y]) for y in YEARS} for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def bundled_run(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
+    first = cli("run", "--warehouse", str(warehouse))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    return warehouse, first
+
+
+def test_reference_copy_matches_shared():
+    if not SHARED_TABLE_2_9.exists():
+        pytest.skip(f"{SHARED_TABLE_2_9} is not beside the project")
+    assert TABLE_2_9.read_bytes() == SHARED_TABLE_2_9.read_bytes()
+
+
+def test_all_rows_reproduce_table_2_9(bundled_run):
+    warehouse, _ = bundled_run
+    con = duckdb.connect(str(warehouse), read_only=True)
+    got = {str(r[0]): r[1:] for r in con.execute(
+        """SELECT year, supported_firms, importers_discovered, difficulties_resolved, consultations,
+                  round(consultation_amount_usd / 1e6, 1)
+           FROM marts.result_evaluation WHERE center = 'all' AND year BETWEEN 2019 AND 2022""").fetchall()}
+    expected = table_2_9()
+    for year in YEARS:
+        assert got[year] == (
+            expected["supported_firms"][year], expected["importers_discovered"][year],
+            expected["difficulties_resolved"][year], expected["consultations"][year],
+            expected["consultation_amount_usd_million"][year]), year
+
+
+def test_run_prints_a_summary_and_reports_quarantine(bundled_run):
+    warehouse, first = bundled_run
+    assert "loaded" in first.stdout and "marts.result_evaluation" in first.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    bad = con.execute("SELECT count(*) FROM events.ingest_batches WHERE status = 'refused'").fetchone()[0]
+    assert bad == 0
+    balance = con.execute(
+        "SELECT count(*) FROM events.ingest_batches WHERE rows_in <> rows_accepted + rows_duplicate + rows_quarantined"
+    ).fetchone()[0]
+    assert balance == 0
+    # the bundled sources show the quarantine, duplicates and corrections at work
+    assert con.execute("SELECT count(*) FROM events.quarantine").fetchone()[0] > 0
+    assert con.execute("SELECT sum(rows_duplicate) FROM events.ingest_batches").fetchone()[0] > 0
+    types = {r[0] for r in con.execute("SELECT DISTINCT event_type FROM events.event_store").fetchall()}
+    assert types == {"activity_recorded", "activity_amended", "activity_voided"}
+
+
+def test_second_run_adds_no_event_and_changes_no_mart(bundled_run):
+    warehouse, _ = bundled_run
+    con = duckdb.connect(str(warehouse), read_only=True)
+    events_before = con.execute("SELECT count(*), max(position) FROM events.event_store").fetchone()
+    mart_before = con.execute("SELECT * FROM marts.result_evaluation ORDER BY year, center").fetchall()
+    batches_before = con.execute("SELECT max(batch_id) FROM events.ingest_batches").fetchone()[0]
+    con.close()
+    second = cli("run", "--warehouse", str(warehouse))
+    assert second.returncode == 0, second.stderr[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*), max(position) FROM events.event_store").fetchone() == events_before
+    assert con.execute("SELECT * FROM marts.result_evaluation ORDER BY year, center").fetchall() == mart_before
+    statuses = {r[0] for r in con.execute(
+        "SELECT DISTINCT status FROM events.ingest_batches WHERE batch_id > ?", [batches_before]).fetchall()}
+    assert statuses == {"duplicate"}
+
+
+def test_status_shows_events_per_centre_and_reasons(bundled_run):
+    warehouse, _ = bundled_run
+    out = cli("status", "--warehouse", str(warehouse))
+    assert out.returncode == 0, out.stderr
+    assert "hanoi" in out.stdout and "new_delhi" in out.stdout
+    assert "last position:" in out.stdout and "quarantine reason" in out.stdout
+
+
+def test_env_vars_choose_the_warehouse(bundled_run, tmp_path):
+    warehouse, _ = bundled_run
+    out = cli("status", env={"JB_WAREHOUSE": str(warehouse)})
+    assert out.returncode == 0 and "last position:" in out.stdout
+    missing = cli("status", env={"JB_WAREHOUSE": str(tmp_path / "none.duckdb")})
+    assert missing.returncode != 0 and "no warehouse" in missing.stderr
+
+
+def test_a_refused_file_makes_the_command_fail_but_the_rest_loads(tmp_path):
+    sources = tmp_path / "sources"
+    shutil.copytree(PROJECT_DIR / "sources" / "center_logs" / "hanoi" / "2019", sources / "hanoi")
+    (sources / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    warehouse = tmp_path / "w.duckdb"
+    out = cli("ingest", str(sources), "--warehouse", str(warehouse))
+    assert out.returncode == 1
+    assert "broken.xlsx" in out.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    loaded = con.execute("SELECT count(*) FROM events.ingest_batches WHERE status = 'loaded'").fetchone()[0]
+    refused = con.execute("SELECT file_name, reason FROM events.ingest_batches WHERE status = 'refused'").fetchall()
+    assert loaded == len(list((sources / "hanoi").iterdir()))
+    assert refused and refused[0][0] == "broken.xlsx" and "spreadsheet" in refused[0][1]
+    assert con.execute("SELECT count(*) FROM events.event_store").fetchone()[0] > 0
