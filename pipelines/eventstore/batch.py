@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 
+ROWS = "__QUARANTINED_ROWS__"
+
+
 @dataclass(frozen=True)
 class PreparedBatch:
     """Temp tables on the ingest connection, filled by a source parser for several files.
@@ -17,7 +20,7 @@ class PreparedBatch:
     `rejected`: file_no, source_row, record_key, raw_values, reason -- rows the parser refused
     (raw_values only where the file's `raw_sql` cannot quote the row).
     `raw_sql[file_no]`: a SELECT of (source_row, raw_values JSON) giving that file's rows as
-    written; read only for the rows that are quarantined.
+    written, for the rows of a subquery put in place of `ROWS` (the quarantined ones).
     `release()`: frees what the parser registered, once the files are appended.
     """
 

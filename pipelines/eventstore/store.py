@@ -15,7 +15,7 @@ from typing import Iterator
 
 import duckdb
 
-from pipelines.eventstore.batch import PreparedBatch
+from pipelines.eventstore.batch import ROWS, PreparedBatch
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
@@ -51,6 +51,9 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
+            # Checkpoint when the connection closes rather than every 16 MB of log: an ingest
+            # of many files otherwise rewrites the growing table and its index again and again.
+            con.execute("SET checkpoint_threshold = '1GB'")
             ensure_schema(con)
         yield con
     finally:
@@ -198,6 +201,14 @@ def judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, file_names: d
     while con.execute(_RESOLVE_NEW_SQL).fetchone()[0]:
         pass
     con.execute(_UNKNOWN_TARGET_SQL)
+    # Sorted by file, with each new event's rank inside its file: appending one file then reads
+    # a narrow slice (zone maps skip the rest) and numbers positions without a window.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE judged AS
+        SELECT *, CASE WHEN verdict = 'new' THEN row_number() OVER (
+                   PARTITION BY file_no, verdict = 'new' ORDER BY depth, source_row) END AS rank_in_file
+        FROM judged ORDER BY file_no, source_row
+    """)
 
 
 def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, prepared: PreparedBatch,
@@ -206,22 +217,8 @@ def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, pr
     started = dt.datetime.now(dt.timezone.utc)
     with transaction(con):
         batch_id = _next_batch_id(con)
-        _insert_events(con, batch_id, file_no, started)
-        con.execute(
-            f"""
-            INSERT INTO events.quarantine
-            SELECT ?, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason
-            FROM (
-                SELECT source_row, record_key, raw_values, reason FROM {prepared.rejected} WHERE file_no = ?
-                UNION ALL
-                SELECT source_row, record_key, NULL, reason FROM judged
-                WHERE file_no = ? AND verdict IN ('conflict', 'unknown_target')
-            ) AS q
-            LEFT JOIN ({prepared.raw_sql[file_no]}) AS r USING (source_row)
-            ORDER BY q.source_row
-            """,
-            [batch_id, file_no, file_no],
-        )
+        after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+        _insert_events(con, batch_id, file_no, started, after)
         accepted, duplicates, quarantined = con.execute(
             f"""
             SELECT count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
@@ -231,9 +228,9 @@ def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, pr
             """,
             [file_no, file_no],
         ).fetchone()
-        first, last = con.execute(
-            "SELECT min(position), max(position) FROM events.event_store WHERE batch_id = ?", [batch_id]
-        ).fetchone()
+        if quarantined:
+            _insert_quarantine(con, batch_id, file_no, prepared)
+        first, last = (after + 1, after + accepted) if accepted else (None, None)
         _insert_batch(con, batch_id, file, source_kind=prepared.source_kind, encoding=encoding,
                       status="loaded", reason=None, duplicate_of=None, rows_in=prepared.rows_in[file_no],
                       accepted=accepted, duplicates=duplicates, quarantined=quarantined,
@@ -242,20 +239,40 @@ def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, pr
                        accepted, duplicates, quarantined, None, first, last)
 
 
+def _insert_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
+                       prepared: PreparedBatch) -> None:
+    # The row as written is built only for the quarantined rows (the filter reaches the scan).
+    con.execute(
+        f"""
+        INSERT INTO events.quarantine
+        WITH q AS (
+            SELECT source_row, record_key, raw_values, reason FROM {prepared.rejected} WHERE file_no = ?
+            UNION ALL
+            SELECT source_row, record_key, NULL, reason FROM judged
+            WHERE file_no = ? AND verdict IN ('conflict', 'unknown_target')
+        )
+        SELECT ?, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason
+        FROM q
+        LEFT JOIN ({prepared.raw_sql[file_no].replace(ROWS, "SELECT source_row FROM q")}) AS r
+               ON r.source_row = q.source_row
+        ORDER BY q.source_row
+        """,
+        [file_no, file_no, batch_id],
+    )
+
+
 def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
-                   recorded_at: dt.datetime) -> None:
+                   recorded_at: dt.datetime, after_position: int) -> None:
     # Originals, then corrections link by link, each in file order: a correction always gets a
     # later position than the event it corrects.
     con.execute(
         """
         INSERT INTO events.event_store
-        SELECT
-            (SELECT coalesce(max(position), 0) FROM events.event_store)
-                + row_number() OVER (ORDER BY depth, source_row),
-            event_id, stream, event_type, schema_version, occurred_on, ?::TIMESTAMPTZ, ?,
-            source_row, payload::JSON, content_hash, corrects_event_id
+        SELECT ? + rank_in_file, event_id, stream, event_type, schema_version, occurred_on,
+               ?::TIMESTAMPTZ, ?, source_row, payload::JSON, content_hash, corrects_event_id
         FROM judged
-        WHERE verdict = 'new' AND file_no = ?
+        WHERE file_no = ? AND verdict = 'new'
+        ORDER BY rank_in_file
         """,
-        [recorded_at, batch_id, file_no],
+        [after_position, recorded_at, batch_id, file_no],
     )

@@ -11,10 +11,12 @@ import json
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as arrow
 import pandera.pandas as pa
 
-from pipelines.eventstore.batch import PreparedBatch
+from pipelines.eventstore.batch import ROWS, PreparedBatch
 from pipelines.ingest.readers import Grid
 from pipelines.reference import register_lookups
 from schemas.raw import center_log_rows
@@ -103,37 +105,59 @@ END;
 
 _CURRENCY_WORDS = "MAP {'달러': 'USD', '미국달러': 'USD', '동': 'VND', '베트남동': 'VND', '루피': 'INR', '인도루피': 'INR', '원': 'KRW'}"
 
-def _file_rows_sql(file_no: int, view: str, header: list[str]) -> str:
-    """One file's cells under the canonical field names (blank = NULL), extras as canonical JSON."""
-    mapped = map_header(header)
-    field_col = {field: f"c{i}" for i, field in mapped.items()}
-    cells = ", ".join((f"nullif(trim({field_col[f]}), '')" if f in field_col else "NULL::VARCHAR") + f" AS {f}"
-                      for f in FIELDS)
-    # Extra columns are content too, so they are written canonically: sorted by header, blank
-    # cells left out, no object at all when nothing is left (column order never makes a conflict).
-    extras = sorted(((h, i) for i, h in enumerate(header) if i not in mapped and h))
-    entries = ", ".join(f"{{'k': {_sql_literal(h)}, 'v': nullif(trim(c{i}), '')}}" for h, i in extras)
-    extra = (f"nullif(to_json(map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL))), '{{}}')"
-             if extras else "NULL")
-    blank = " AND ".join(f"trim(c{i}) = ''" for i in range(len(header))) or "false"
-    return (f"SELECT {file_no}::INTEGER AS file_no, source_row, {cells}, {extra}::JSON AS extra "
-            f"FROM {view} WHERE NOT ({blank})")
+def _canonical(file_no: int, grid: Grid) -> tuple[arrow.Table, list[arrow.Table]]:
+    """One file's cells under the canonical field names, and its extra columns in long form
+    (file_no, source_row, k = header, v = cell). Column picking only: no cell is copied."""
+    mapped = map_header(grid.header)
+    n = grid.table.num_rows
+    file_col = arrow.array(np.full(n, file_no, dtype=np.int32))
+    by_field = {field: grid.table.column(f"c{i}") for i, field in mapped.items()}
+    cells = {field: by_field.get(field, arrow.nulls(n, arrow.string())) for field in FIELDS}
+    table = arrow.table({"file_no": file_col, "source_row": grid.table.column("source_row"), **cells})
+    extras = [arrow.table({"file_no": file_col, "source_row": grid.table.column("source_row"),
+                           "k": arrow.array([h] * n, arrow.string()), "v": grid.table.column(f"c{i}")})
+              for i, h in enumerate(grid.header) if i not in mapped and h]
+    return table, extras
+
+
+_EMPTY_EXTRAS = arrow.schema([("file_no", arrow.int32()), ("source_row", arrow.int64()),
+                              ("k", arrow.string()), ("v", arrow.string())])
+
+# Cells trimmed, blank = NULL, rows with nothing in them dropped. Extra columns are content too,
+# so they are written canonically: sorted by header, blank cells left out, no object at all when
+# nothing is left (column order never makes a conflict).
+_LOG_ROWS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE log_rows AS
+WITH extra AS (
+    SELECT file_no, source_row,
+           to_json(map_from_entries(list({{'k': k, 'v': trim(v)}} ORDER BY k))) AS extra
+    FROM log_extras_arrow WHERE trim(v) <> ''
+    GROUP BY ALL
+),
+cells AS (
+    SELECT file_no, source_row, {", ".join(f"nullif(trim({f}), '') AS {f}" for f in FIELDS)}
+    FROM log_rows_arrow
+)
+SELECT cells.*, extra.extra
+FROM cells LEFT JOIN extra USING (file_no, source_row)
+WHERE extra.extra IS NOT NULL OR NOT ({" AND ".join(f"{f} IS NULL" for f in FIELDS)})
+"""
 
 
 def _raw_sql(view: str, header: list[str]) -> str:
     """The row as written (header -> cell), for the rows that end up in quarantine."""
     pairs = ", ".join(f"{_sql_literal(h or f'column_{i + 1}')}, c{i}" for i, h in enumerate(header))
-    return f"SELECT source_row, json_object({pairs}) AS raw_values FROM {view}"
+    return f"SELECT source_row, json_object({pairs}) AS raw_values FROM {view} WHERE source_row IN ({ROWS})"
 
 
 _TYPED_SELECT = f"""
 SELECT
     file_no, source_row, record_id,
     l_center.code AS center, g.center AS center_raw,
-    parse_date(g.date)::TIMESTAMP AS occurred_on, g.date AS date_raw,
+    d.parsed::TIMESTAMP AS occurred_on, g.date AS date_raw,
     l_activity.code AS activity, g.activity AS activity_raw,
     l_program.code AS program, g.program AS program_raw,
-    parse_brn(g.firm_id) AS firm_id, g.firm_id AS firm_id_raw,
+    b_firm.parsed AS firm_id, g.firm_id AS firm_id_raw,
     firm_name,
     l_tier.code AS firm_tier, g.firm_tier AS firm_tier_raw,
     product, importer_id, importer_name,
@@ -152,18 +176,41 @@ SELECT
         WHEN '취소' THEN 'void' WHEN 'void' THEN 'void' WHEN 'cancel' THEN 'void'
     END AS correction, g.correction AS correction_raw,
     corrects_record_id,
-    parse_brn(g.mentor_firm_id) AS mentor_firm_id, g.mentor_firm_id AS mentor_firm_id_raw,
+    b_mentor.parsed AS mentor_firm_id, g.mentor_firm_id AS mentor_firm_id_raw,
     note, extra,
     r.needs_firm, r.needs_importer, r.needs_amount, r.needs_program, r.needs_tier, r.needs_mentor
 FROM log_rows AS g
-LEFT JOIN label_lookup AS l_center ON l_center.catalogue = 'center' AND l_center.label = norm_label(g.center)
-LEFT JOIN label_lookup AS l_activity ON l_activity.catalogue = 'activity' AND l_activity.label = norm_label(g.activity)
-LEFT JOIN label_lookup AS l_program ON l_program.catalogue = 'program' AND l_program.label = norm_label(g.program)
-LEFT JOIN label_lookup AS l_tier ON l_tier.catalogue = 'tier' AND l_tier.label = norm_label(g.firm_tier)
+LEFT JOIN label_map AS l_center ON l_center.catalogue = 'center' AND l_center.raw = g.center
+LEFT JOIN label_map AS l_activity ON l_activity.catalogue = 'activity' AND l_activity.raw = g.activity
+LEFT JOIN label_map AS l_program ON l_program.catalogue = 'program' AND l_program.raw = g.program
+LEFT JOIN label_map AS l_tier ON l_tier.catalogue = 'tier' AND l_tier.raw = g.firm_tier
+LEFT JOIN date_map AS d ON d.raw = g.date
+LEFT JOIN brn_map AS b_firm ON b_firm.raw = g.firm_id
+LEFT JOIN brn_map AS b_mentor ON b_mentor.raw = g.mentor_firm_id
 LEFT JOIN known_currencies AS kc ON kc.currency = coalesce(
     {_CURRENCY_WORDS}[replace(g.currency, ' ', '')], upper(g.currency), 'USD')
 LEFT JOIN activity_rules AS r ON r.activity_code = l_activity.code
 ORDER BY file_no, source_row
+"""
+
+# The costly parsing (label matching, dates, registration numbers) runs once per distinct text,
+# not once per row: a month of logs repeats the same few hundred values.
+_VALUE_MAPS_SQL = """
+CREATE OR REPLACE TEMP TABLE label_map AS
+WITH vals AS (
+    SELECT DISTINCT 'center' AS catalogue, center AS raw FROM log_rows
+    UNION ALL SELECT DISTINCT 'activity', activity FROM log_rows
+    UNION ALL SELECT DISTINCT 'program', program FROM log_rows
+    UNION ALL SELECT DISTINCT 'tier', firm_tier FROM log_rows
+)
+SELECT v.catalogue, v.raw, l.code
+FROM vals AS v JOIN label_lookup AS l ON l.catalogue = v.catalogue AND l.label = norm_label(v.raw);
+CREATE OR REPLACE TEMP TABLE date_map AS
+SELECT raw, parse_date(raw) AS parsed FROM (SELECT DISTINCT date AS raw FROM log_rows WHERE date IS NOT NULL);
+CREATE OR REPLACE TEMP TABLE brn_map AS
+SELECT raw, parse_brn(raw) AS parsed
+FROM (SELECT firm_id AS raw FROM log_rows UNION SELECT mentor_firm_id FROM log_rows)
+WHERE raw IS NOT NULL;
 """
 
 _CANDIDATES_SQL = f"""
@@ -202,23 +249,32 @@ def prepare(con: duckdb.DuckDBPyConnection, grids: dict[int, Grid],
             today: pd.Timestamp | None = None) -> PreparedBatch:
     """Type, validate and shape the rows of several centre logs (file_no -> grid) at once.
 
-    Set-wise over all files: one typing query, one pandera validation, one payload query; the
-    per-file work is one INSERT of its cells. The grids stay registered (as views) until
-    `PreparedBatch.release()`, so quarantined rows can be quoted as written.
+    Set-wise over all files: one typing query, one pandera validation, one payload query. The
+    grids stay registered (as views) until `PreparedBatch.release()`, so quarantined rows can be
+    quoted as written.
     """
     register_lookups(con)
     con.execute(_TYPED_SQL)
     raw_sql: dict[int, str] = {}
-    file_selects: list[str] = []
+    tables: list[arrow.Table] = []
+    extras: list[arrow.Table] = []
     bad_rows: list[tuple[int, int, None, str, str]] = []
     for file_no, grid in grids.items():
         view = f"log_grid_{file_no}"
         con.register(view, grid.table)
-        file_selects.append(_file_rows_sql(file_no, view, grid.header))
         raw_sql[file_no] = _raw_sql(view, grid.header)
+        table, file_extras = _canonical(file_no, grid)
+        tables.append(table)
+        extras += file_extras
         bad_rows += [(file_no, row, None, json.dumps({"line": text}, ensure_ascii=False), f"the row {why}")
                      for row, why, text in grid.bad_rows]
-    con.execute("CREATE OR REPLACE TEMP VIEW log_rows AS " + " UNION ALL ".join(file_selects))
+    # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
+    con.register("log_rows_arrow", arrow.concat_tables(tables))
+    con.register("log_extras_arrow", arrow.concat_tables(extras) if extras else _EMPTY_EXTRAS.empty_table())
+    con.execute(_LOG_ROWS_SQL)
+    con.unregister("log_rows_arrow")
+    con.unregister("log_extras_arrow")
+    con.execute(_VALUE_MAPS_SQL)
     con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {_TYPED_SELECT}")
     # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
     frame = con.sql("SELECT * EXCLUDE (extra) FROM typed").to_arrow_table().to_pandas()
@@ -255,15 +311,18 @@ def _failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     cases = cases.dropna(subset=["index"]).drop_duplicates(["index", "check"])
+    failing = sorted(set(cases["index"].astype(int)))
+    if not failing:
+        return empty
+    # one lookup for all failing rows; their values fill the reason templates
+    rows = dict(zip(failing, frame.loc[failing].astype(object).where(frame.loc[failing].notna(), "")
+                    .to_dict("records")))
     reasons: dict[int, list[str]] = {}
     for idx, template in zip(cases["index"].astype(int), cases["check"].astype(str)):
-        values = {k: ("" if pd.isna(v) else v) for k, v in frame.loc[idx].items()}
-        reasons.setdefault(idx, []).append(_fill(template, values))
-    if not reasons:
-        return empty
+        reasons.setdefault(idx, []).append(_fill(template, rows[idx]))
     return pd.DataFrame({
-        "file_no": [int(frame.at[i, "file_no"]) for i in reasons],
-        "source_row": [int(frame.at[i, "source_row"]) for i in reasons],
+        "file_no": [int(rows[i]["file_no"]) for i in reasons],
+        "source_row": [int(rows[i]["source_row"]) for i in reasons],
         "reason": ["; ".join(r) for r in reasons.values()],
     })
 

@@ -104,20 +104,16 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
     if idx is None:
         return Grid(path, "spreadsheet", [], 0, pa.table({}))
     header = [_cell_text(c).strip() for c in rows[idx]]
-    body = rows[idx + 1:]
     width = len(header)
-    columns: list[list[str]] = [[] for _ in range(width)]
-    source_rows: list[int] = []
-    for offset, row in enumerate(body):
-        cells = [_cell_text(c) for c in row[:width]]
-        if not any(c.strip() for c in cells):
-            continue  # blank spreadsheet rows are layout, not input rows
-        cells += [""] * (width - len(cells))
-        for col, cell in zip(columns, cells):
-            col.append(cell)
-        source_rows.append(idx + 2 + offset)
-    table = pa.table({f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)})
-    table = table.append_column("source_row", pa.array(source_rows, pa.int64()))
+    body = [r[:width] + [""] * (width - len(r)) for r in rows[idx + 1:]]
+    # Column by column, so a column of plain text (most of them) is taken as it is. Blank rows
+    # stay: the parser drops them, and the row numbers stay those of the sheet.
+    columns = list(zip(*body)) if body else [() for _ in range(width)]
+    arrays = {
+        f"c{i}": pa.array(col if all(type(v) is str for v in col) else [_cell_text(v) for v in col], pa.string())
+        for i, col in enumerate(columns)
+    }
+    table = pa.table(arrays).append_column("source_row", pa.array(range(idx + 2, idx + 2 + len(body)), pa.int64()))
     return Grid(path, "spreadsheet", header, idx + 1, table)
 
 
