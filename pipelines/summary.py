@@ -42,7 +42,9 @@ def batches_summary(con: duckdb.DuckDBPyConnection, after_batch: int = 0) -> str
 def quarantine_summary(con: duckdb.DuckDBPyConnection, after_batch: int = 0, limit: int = 10) -> str:
     rows = con.execute(
         """
-        SELECT count(*) AS rows, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason
+        SELECT count(*) AS rows,
+               regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'),
+                              '(record|row|position|batch|of|from) [^ ;,)]+', '\\1 …', 'g') AS reason
         FROM events.quarantine WHERE batch_id > ? GROUP BY 2 ORDER BY 1 DESC, 2 LIMIT ?
         """, [after_batch, limit]).fetchall()
     return _table(["rows", "quarantine reason (values elided)"], rows) if rows else "quarantine: empty"
