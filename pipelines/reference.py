@@ -39,41 +39,40 @@ def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
                    ).fetchone()[0]:
         return
     con.execute(NORM_LABEL_MACRO)
-    selects = []
+    selects, paths = [], []
     for catalogue, (file, code_col, label_cols) in _LOOKUPS.items():
         labels = " || ".join(f"[{c}]" for c in label_cols)
         selects.append(
             f"""
             SELECT DISTINCT '{catalogue}' AS catalogue, norm_label(label) AS label, {code_col} AS code
-            FROM read_csv('{seed_path(file)}', all_varchar=true) AS s,
+            FROM read_csv(?, all_varchar=true) AS s,
                  unnest({labels} || coalesce(string_split(s.aliases, '|'), [])) AS t(label)
             WHERE nullif(trim(label), '') IS NOT NULL
             """
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects))
+        paths.append(seed_path(file))
+    con.execute("CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects), paths)
     ambiguous = con.execute(
         "SELECT catalogue, label, list(code) FROM label_lookup GROUP BY ALL HAVING count(*) > 1"
     ).fetchall()
     if ambiguous:
         raise ValueError(f"reference seeds map one label to several codes: {ambiguous}")
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE activity_rules AS
         SELECT activity_code, needs_firm::BOOLEAN AS needs_firm,
                needs_importer::BOOLEAN AS needs_importer, needs_amount::BOOLEAN AS needs_amount,
-               needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier, needs_mentor::BOOLEAN AS needs_mentor
-        FROM read_csv('{seed_path("activities.csv")}', all_varchar=true)
-        """
+               needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier,
+               needs_mentor::BOOLEAN AS needs_mentor
+        FROM read_csv(?, all_varchar=true)
+        """,
+        [seed_path("activities.csv")],
     )
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE known_currencies AS
-        SELECT DISTINCT currency FROM read_csv('{seed_path("fx_rates_usd.csv")}', all_varchar=true)
         """
+        CREATE OR REPLACE TEMP TABLE known_currencies AS
+        SELECT DISTINCT currency FROM read_csv(?, all_varchar=true)
+        """,
+        [seed_path("fx_rates_usd.csv")],
     )
 
-
-def codes(con: duckdb.DuckDBPyConnection, catalogue: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT code FROM label_lookup WHERE catalogue = ? ORDER BY 1", [catalogue]
-    ).fetchall()]

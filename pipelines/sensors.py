@@ -20,7 +20,7 @@ def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
 
 
 def build_sources_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(job=job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED,
+    @dg.sensor(job=job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
                description="새 원천 파일 감지 / Runs the pipeline when files are added to or changed in the sources folder.")
     def sources_sensor(context: dg.SensorEvaluationContext, sources: SourcesFolder):
         previous = json.loads(context.cursor) if context.cursor else {}

@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 EARLIEST_DATE = pd.Timestamp("2000-01-01")
+MAX_AMOUNT = 1e15  # larger amounts are typing errors (and would overflow the USD decimals)
 
 
 # The parser turns blank cells into NULL, so "given" is simply "not null".
@@ -71,6 +72,8 @@ def center_log_rows(today: pd.Timestamp | None = None) -> pa.DataFrameSchema:
         _row_check(_unparsed("amount"), "금액/amount '{amount_raw}' is not a number"),
         _row_check(lambda df: df["amount"].isna() | (df["amount"] >= 0),
                    "금액/amount '{amount_raw}' is negative"),
+        _row_check(lambda df: df["amount"].isna() | (df["amount"] < MAX_AMOUNT),
+                   "금액/amount '{amount_raw}' is implausibly large (10^15 or more)"),
         _row_check(lambda df: df["currency"].notna(),
                    "통화/currency '{currency_raw}' is not one the project converts (USD, VND, INR, KRW)"),
         _row_check(lambda df: df["quantity"].notna() & (df["quantity"] >= 1),

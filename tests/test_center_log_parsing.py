@@ -417,3 +417,46 @@ def test_blank_lines_are_not_rows_and_do_not_shift_line_numbers(warehouse, src):
     assert source_rows(warehouse) == {"HAN-1": 2, "HAN-3": 6}
     assert list(reasons(warehouse)) == [5]
     assert count(warehouse, "quarantine", "source_row IN (3, 4)") == 0
+
+
+# --------------------------------------------------------------------------- values that once broke a chunk
+
+def test_huge_quantity_and_amount_are_quarantined_not_fatal(warehouse, src):
+    path = write_csv(src / "log.csv", [rec("HAN-1", quantity="1e30"), consultation("HAN-2", amount="1e28"),
+                                       rec("HAN-3")])
+    [result] = ingest(warehouse, path)
+
+    assert (result.status, result.accepted, result.quarantined) == ("loaded", 1, 2)
+    found = reasons(warehouse)
+    assert "수량/quantity '1e30'" in found[2]
+    assert "금액/amount '1e28' is implausibly large" in found[3]
+
+
+def test_commas_are_read_only_as_thousands_separators(warehouse, src):
+    path = write_csv(src / "log.csv", [consultation("HAN-1", amount="1,234,567.5"),
+                                       consultation("HAN-2", amount="1,5")])
+    [result] = ingest(warehouse, path)
+
+    assert (result.accepted, result.quarantined) == (1, 1)
+    assert stored(warehouse, "amount") == {"HAN-1": "1234567.5"}
+    assert "금액/amount '1,5' is not a number" in reasons(warehouse)[3]
+
+
+def test_repeated_extra_headers_keep_both_columns(warehouse, src):
+    path = src / "log.csv"
+    path.write_text("기록번호,센터,일자,활동,기업번호,담당자,담당자\n"
+                    "HAN-1,hanoi,2022-03-05,시장정보제공,202-81-00011,김,이\n", encoding="utf-8")
+    [result] = ingest(warehouse, path)
+
+    assert (result.status, result.accepted) == ("loaded", 1)
+    assert query(warehouse, "SELECT payload->'extra' FROM events.event_store") == [('{"담당자":"김","담당자 (2)":"이"}',)]
+
+
+def test_xlsx_cells_right_of_the_header_quarantine_the_row(warehouse, src):
+    rows = [XLSX_ROWS[0], ["HAN-5", "hanoi", dt.datetime(2022, 3, 9), "시장정보제공", 2028100011] + [None] * 5
+            + ["stray"], XLSX_ROWS[1]]
+    [result] = ingest(warehouse, write_xlsx(src / "log.xlsx", XLSX_HEADER, rows))
+
+    assert (result.rows_in, result.accepted, result.quarantined) == (3, 2, 1)
+    [(row, reason)] = reasons(warehouse).items()
+    assert row == 3 and "right of the last header column" in reason

@@ -556,3 +556,29 @@ def test_unreadable_files_are_refused_and_the_others_still_load(warehouse, src):
         assert count(warehouse, "event_store", "batch_id = ?", [b["batch_id"]]) == 0
         assert count(warehouse, "quarantine", "batch_id = ?", [b["batch_id"]]) == 0
     assert sorted(payloads(warehouse)) == ["HAN-1", "HAN-2"]
+
+
+def test_a_file_the_parser_chokes_on_is_refused_and_the_rest_of_its_chunk_loads(warehouse, src, monkeypatch):
+    import dataclasses
+
+    from pipelines.ingest import runner
+
+    [kind] = runner.SOURCE_KINDS
+
+    def choking_prepare(con, grids):
+        if any("HAN-2" in g.table.column("c0").to_pylist() for g in grids.values()):
+            raise duckdb.ConversionException("injected: a value the parser cannot handle")
+        return kind.prepare(con, grids)
+
+    monkeypatch.setattr(runner, "SOURCE_KINDS", (dataclasses.replace(kind, prepare=choking_prepare),))
+    write_csv(src / "01.csv", [rec("HAN-1")])
+    write_csv(src / "02.csv", [rec("HAN-2")])
+    shutil.copy(src / "02.csv", src / "03_copy_of_02.csv")
+    write_csv(src / "04.csv", [rec("HAN-4"), rec("HAN-1")])
+    results = ingest(warehouse, src)
+
+    assert [(Path(r.file).name, r.status) for r in results] == [
+        ("01.csv", "loaded"), ("02.csv", "refused"), ("03_copy_of_02.csv", "refused"), ("04.csv", "loaded")]
+    assert "injected" in results[1].reason
+    assert (results[3].accepted, results[3].duplicates) == (1, 1)
+    assert count(warehouse, "event_store") == 2

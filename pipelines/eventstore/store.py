@@ -126,7 +126,7 @@ def record_refused(con, file: FileInfo, source_kind: str | None, reason: str) ->
 
 
 _JUDGE_SQL = """
-CREATE OR REPLACE TEMP TABLE judged AS
+CREATE OR REPLACE TEMP TABLE {judged} AS
 WITH c AS (
     SELECT *,
         row_number() OVER w AS occurrence,
@@ -167,47 +167,53 @@ LEFT JOIN {files} AS f ON f.file_no = c.first_file
 # A correction joins the stream of the event it corrects: stored, or new in this file or an
 # earlier one (a correction of a correction follows the chain, one link per pass).
 _RESOLVE_STORED_SQL = """
-UPDATE judged SET stream = s.stream, depth = 1
+UPDATE {judged} SET stream = s.stream, depth = 1
 FROM events.event_store AS s
-WHERE judged.verdict = 'new' AND judged.stream IS NULL AND s.event_id = judged.corrects_event_id
+WHERE {judged}.verdict = 'new' AND {judged}.stream IS NULL AND s.event_id = {judged}.corrects_event_id
 """
 _RESOLVE_NEW_SQL = """
-UPDATE judged SET stream = t.stream,
-    depth = CASE WHEN t.file_no = judged.file_no THEN t.depth + 1 ELSE 1 END
-FROM (SELECT event_id, stream, depth, file_no FROM judged WHERE verdict = 'new' AND stream IS NOT NULL) AS t
-WHERE judged.verdict = 'new' AND judged.stream IS NULL AND t.event_id = judged.corrects_event_id
-  AND t.file_no <= judged.file_no
+UPDATE {judged} SET stream = t.stream,
+    depth = CASE WHEN t.file_no = {judged}.file_no THEN t.depth + 1 ELSE 1 END
+FROM (SELECT event_id, stream, depth, file_no FROM {judged} WHERE verdict = 'new' AND stream IS NOT NULL) AS t
+WHERE {judged}.verdict = 'new' AND {judged}.stream IS NULL AND t.event_id = {judged}.corrects_event_id
+  AND t.file_no <= {judged}.file_no
 """
 _UNKNOWN_TARGET_SQL = """
-UPDATE judged SET verdict = 'unknown_target',
+UPDATE {judged} SET verdict = 'unknown_target',
     reason = '정정/취소 names record ' || corrects_record_key
              || ', which is neither stored nor accepted earlier'
 WHERE verdict = 'new' AND stream IS NULL;
 -- a repeat of a row that found no target is not a duplicate of anything stored
-UPDATE judged SET verdict = 'unknown_target', reason = t.reason
-FROM (SELECT event_id, reason FROM judged WHERE verdict = 'unknown_target') AS t
-WHERE judged.verdict = 'duplicate' AND judged.stored_position IS NULL AND judged.event_id = t.event_id
+UPDATE {judged} SET verdict = 'unknown_target', reason = t.reason
+FROM (SELECT event_id, reason FROM {judged} WHERE verdict = 'unknown_target') AS t
+WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id
 """
+
+
+def judged_table(prepared: PreparedBatch) -> str:
+    """The temp table of verdicts: one per source kind, so kinds judged together do not collide."""
+    return f"{prepared.source_kind}_judged"
 
 
 def judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, file_names: dict[int, str]) -> None:
     """Decide, set-wise for all prepared files, what each candidate is: new, duplicate,
     conflict or a correction without target. Files are judged as if appended in file_no order."""
-    con.execute("CREATE OR REPLACE TEMP TABLE judged_files (file_no INTEGER, file_name VARCHAR)")
+    judged, files = judged_table(prepared), f"{prepared.source_kind}_judged_files"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {files} (file_no INTEGER, file_name VARCHAR)")
     if file_names:
-        con.executemany("INSERT INTO judged_files VALUES (?, ?)", list(file_names.items()))
-    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, files="judged_files"))
-    con.execute(_RESOLVE_STORED_SQL)
-    while con.execute(_RESOLVE_NEW_SQL).fetchone()[0]:
+        con.executemany(f"INSERT INTO {files} VALUES (?, ?)", list(file_names.items()))
+    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, files=files, judged=judged))
+    con.execute(_RESOLVE_STORED_SQL.format(judged=judged))
+    while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchone()[0]:
         pass
-    con.execute(_UNKNOWN_TARGET_SQL)
+    con.execute(_UNKNOWN_TARGET_SQL.format(judged=judged))
     # Sorted by file, with each new event's rank inside its file: appending one file then reads
     # a narrow slice (zone maps skip the rest) and numbers positions without a window.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE judged AS
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {judged} AS
         SELECT *, CASE WHEN verdict = 'new' THEN row_number() OVER (
                    PARTITION BY file_no, verdict = 'new' ORDER BY depth, source_row) END AS rank_in_file
-        FROM judged ORDER BY file_no, source_row
+        FROM {judged} ORDER BY file_no, source_row
     """)
 
 
@@ -215,16 +221,17 @@ def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, pr
                 encoding: str | None) -> BatchResult:
     """Append one judged file as one batch: all of it, or (on any error) none of it."""
     started = dt.datetime.now(dt.timezone.utc)
+    judged = judged_table(prepared)
     with transaction(con):
         batch_id = _next_batch_id(con)
         after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
-        _insert_events(con, batch_id, file_no, started, after)
+        _insert_events(con, judged, batch_id, file_no, started, after)
         accepted, duplicates, quarantined = con.execute(
             f"""
             SELECT count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
                    count(*) FILTER (verdict IN ('conflict', 'unknown_target'))
                      + (SELECT count(*) FROM {prepared.rejected} WHERE file_no = ?)
-            FROM judged WHERE file_no = ?
+            FROM {judged} WHERE file_no = ?
             """,
             [file_no, file_no],
         ).fetchone()
@@ -242,13 +249,14 @@ def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, pr
 def _insert_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
                        prepared: PreparedBatch) -> None:
     # The row as written is built only for the quarantined rows (the filter reaches the scan).
+    judged = judged_table(prepared)
     con.execute(
         f"""
         INSERT INTO events.quarantine
         WITH q AS (
             SELECT source_row, record_key, raw_values, reason FROM {prepared.rejected} WHERE file_no = ?
             UNION ALL
-            SELECT source_row, record_key, NULL, reason FROM judged
+            SELECT source_row, record_key, NULL, reason FROM {judged}
             WHERE file_no = ? AND verdict IN ('conflict', 'unknown_target')
         )
         SELECT ?, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason
@@ -261,16 +269,16 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: i
     )
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
+def _insert_events(con: duckdb.DuckDBPyConnection, judged: str, batch_id: int, file_no: int,
                    recorded_at: dt.datetime, after_position: int) -> None:
     # Originals, then corrections link by link, each in file order: a correction always gets a
     # later position than the event it corrects.
     con.execute(
-        """
+        f"""
         INSERT INTO events.event_store
         SELECT ? + rank_in_file, event_id, stream, event_type, schema_version, occurred_on,
                ?::TIMESTAMPTZ, ?, source_row, payload::JSON, content_hash, corrects_event_id
-        FROM judged
+        FROM {judged}
         WHERE file_no = ? AND verdict = 'new'
         ORDER BY rank_in_file
         """,

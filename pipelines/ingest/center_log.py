@@ -95,8 +95,11 @@ CREATE OR REPLACE TEMP MACRO parse_date(x) AS CASE
 END;
 CREATE OR REPLACE TEMP MACRO finite_or_null(v) AS CASE WHEN isfinite(v) THEN v END;
 -- 'inf' and 'nan' cast to DOUBLE but are not amounts
-CREATE OR REPLACE TEMP MACRO parse_number(x) AS
-    finite_or_null(try_cast(regexp_replace(x, '[,\\s]', '', 'g') AS DOUBLE));
+-- digits, optionally grouped in thousands by commas ('1,5' is not fifteen), or any number DuckDB reads
+CREATE OR REPLACE TEMP MACRO parse_number(x) AS CASE
+    WHEN regexp_matches(x, '^[+-]?\\d{1,3}(,\\d{3})+(\\.\\d+)?$') THEN try_cast(replace(x, ',', '') AS DOUBLE)
+    WHEN NOT contains(x, ',') THEN finite_or_null(try_cast(x AS DOUBLE))
+END;
 CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
     WHEN regexp_matches(regexp_replace(x, '[\\s\\-]', '', 'g'), '^\\d{10}$')
     THEN regexp_replace(regexp_replace(x, '[\\s\\-]', '', 'g'), '^(\\d{3})(\\d{2})(\\d{5})$', '\\1-\\2-\\3')
@@ -104,6 +107,18 @@ END;
 """
 
 _CURRENCY_WORDS = "MAP {'달러': 'USD', '미국달러': 'USD', '동': 'VND', '베트남동': 'VND', '루피': 'INR', '인도루피': 'INR', '원': 'KRW'}"
+
+def unique_names(header: list[str]) -> list[str]:
+    """Header names made unique (a repeated `담당자` becomes `담당자 (2)`), blank ones named by
+    position: they become JSON keys."""
+    seen: dict[str, int] = {}
+    names = []
+    for i, h in enumerate(header):
+        name = h or f"column_{i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
 
 def _canonical(file_no: int, grid: Grid) -> tuple[arrow.Table, list[arrow.Table]]:
     """One file's cells under the canonical field names, and its extra columns in long form
@@ -115,8 +130,8 @@ def _canonical(file_no: int, grid: Grid) -> tuple[arrow.Table, list[arrow.Table]
     cells = {field: by_field.get(field, arrow.nulls(n, arrow.string())) for field in FIELDS}
     table = arrow.table({"file_no": file_col, "source_row": grid.table.column("source_row"), **cells})
     extras = [arrow.table({"file_no": file_col, "source_row": grid.table.column("source_row"),
-                           "k": arrow.array([h] * n, arrow.string()), "v": grid.table.column(f"c{i}")})
-              for i, h in enumerate(grid.header) if i not in mapped and h]
+                           "k": arrow.array([name] * n, arrow.string()), "v": grid.table.column(f"c{i}")})
+              for i, name in enumerate(unique_names(grid.header)) if i not in mapped]
     return table, extras
 
 
@@ -127,16 +142,16 @@ _EMPTY_EXTRAS = arrow.schema([("file_no", arrow.int32()), ("source_row", arrow.i
 # so they are written canonically: sorted by header, blank cells left out, no object at all when
 # nothing is left (column order never makes a conflict).
 _LOG_ROWS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE log_rows AS
+CREATE OR REPLACE TEMP TABLE center_log_cells AS
 WITH extra AS (
     SELECT file_no, source_row,
            to_json(map_from_entries(list({{'k': k, 'v': trim(v)}} ORDER BY k))) AS extra
-    FROM log_extras_arrow WHERE trim(v) <> ''
+    FROM center_log_extras_arrow WHERE trim(v) <> ''
     GROUP BY ALL
 ),
 cells AS (
     SELECT file_no, source_row, {", ".join(f"nullif(trim({f}), '') AS {f}" for f in FIELDS)}
-    FROM log_rows_arrow
+    FROM center_log_cells_arrow
 )
 SELECT cells.*, extra.extra
 FROM cells LEFT JOIN extra USING (file_no, source_row)
@@ -146,7 +161,7 @@ WHERE extra.extra IS NOT NULL OR NOT ({" AND ".join(f"{f} IS NULL" for f in FIEL
 
 def _raw_sql(view: str, header: list[str]) -> str:
     """The row as written (header -> cell), for the rows that end up in quarantine."""
-    pairs = ", ".join(f"{_sql_literal(h or f'column_{i + 1}')}, c{i}" for i, h in enumerate(header))
+    pairs = ", ".join(f"{_sql_literal(name)}, c{i}" for i, name in enumerate(unique_names(header)))
     return f"SELECT source_row, json_object({pairs}) AS raw_values FROM {view} WHERE source_row IN ({ROWS})"
 
 
@@ -169,7 +184,7 @@ SELECT
     kc.currency AS currency, g.currency AS currency_raw,
     CASE WHEN g.quantity IS NULL THEN 1
          WHEN parse_number(g.quantity) = floor(parse_number(g.quantity))
-         THEN parse_number(g.quantity)::BIGINT END AS quantity,
+         THEN try_cast(parse_number(g.quantity) AS BIGINT) END AS quantity,
     g.quantity AS quantity_raw,
     CASE lower(g.correction)
         WHEN '정정' THEN 'amend' WHEN '수정' THEN 'amend' WHEN 'amend' THEN 'amend'
@@ -179,14 +194,14 @@ SELECT
     b_mentor.parsed AS mentor_firm_id, g.mentor_firm_id AS mentor_firm_id_raw,
     note, extra,
     r.needs_firm, r.needs_importer, r.needs_amount, r.needs_program, r.needs_tier, r.needs_mentor
-FROM log_rows AS g
-LEFT JOIN label_map AS l_center ON l_center.catalogue = 'center' AND l_center.raw = g.center
-LEFT JOIN label_map AS l_activity ON l_activity.catalogue = 'activity' AND l_activity.raw = g.activity
-LEFT JOIN label_map AS l_program ON l_program.catalogue = 'program' AND l_program.raw = g.program
-LEFT JOIN label_map AS l_tier ON l_tier.catalogue = 'tier' AND l_tier.raw = g.firm_tier
-LEFT JOIN date_map AS d ON d.raw = g.date
-LEFT JOIN brn_map AS b_firm ON b_firm.raw = g.firm_id
-LEFT JOIN brn_map AS b_mentor ON b_mentor.raw = g.mentor_firm_id
+FROM center_log_cells AS g
+LEFT JOIN center_log_label_map AS l_center ON l_center.catalogue = 'center' AND l_center.raw = g.center
+LEFT JOIN center_log_label_map AS l_activity ON l_activity.catalogue = 'activity' AND l_activity.raw = g.activity
+LEFT JOIN center_log_label_map AS l_program ON l_program.catalogue = 'program' AND l_program.raw = g.program
+LEFT JOIN center_log_label_map AS l_tier ON l_tier.catalogue = 'tier' AND l_tier.raw = g.firm_tier
+LEFT JOIN center_log_date_map AS d ON d.raw = g.date
+LEFT JOIN center_log_brn_map AS b_firm ON b_firm.raw = g.firm_id
+LEFT JOIN center_log_brn_map AS b_mentor ON b_mentor.raw = g.mentor_firm_id
 LEFT JOIN known_currencies AS kc ON kc.currency = coalesce(
     {_CURRENCY_WORDS}[replace(g.currency, ' ', '')], upper(g.currency), 'USD')
 LEFT JOIN activity_rules AS r ON r.activity_code = l_activity.code
@@ -196,25 +211,25 @@ ORDER BY file_no, source_row
 # The costly parsing (label matching, dates, registration numbers) runs once per distinct text,
 # not once per row: a month of logs repeats the same few hundred values.
 _VALUE_MAPS_SQL = """
-CREATE OR REPLACE TEMP TABLE label_map AS
+CREATE OR REPLACE TEMP TABLE center_log_label_map AS
 WITH vals AS (
-    SELECT DISTINCT 'center' AS catalogue, center AS raw FROM log_rows
-    UNION ALL SELECT DISTINCT 'activity', activity FROM log_rows
-    UNION ALL SELECT DISTINCT 'program', program FROM log_rows
-    UNION ALL SELECT DISTINCT 'tier', firm_tier FROM log_rows
+    SELECT DISTINCT 'center' AS catalogue, center AS raw FROM center_log_cells
+    UNION ALL SELECT DISTINCT 'activity', activity FROM center_log_cells
+    UNION ALL SELECT DISTINCT 'program', program FROM center_log_cells
+    UNION ALL SELECT DISTINCT 'tier', firm_tier FROM center_log_cells
 )
 SELECT v.catalogue, v.raw, l.code
 FROM vals AS v JOIN label_lookup AS l ON l.catalogue = v.catalogue AND l.label = norm_label(v.raw);
-CREATE OR REPLACE TEMP TABLE date_map AS
-SELECT raw, parse_date(raw) AS parsed FROM (SELECT DISTINCT date AS raw FROM log_rows WHERE date IS NOT NULL);
-CREATE OR REPLACE TEMP TABLE brn_map AS
+CREATE OR REPLACE TEMP TABLE center_log_date_map AS
+SELECT raw, parse_date(raw) AS parsed FROM (SELECT DISTINCT date AS raw FROM center_log_cells WHERE date IS NOT NULL);
+CREATE OR REPLACE TEMP TABLE center_log_brn_map AS
 SELECT raw, parse_brn(raw) AS parsed
-FROM (SELECT firm_id AS raw FROM log_rows UNION SELECT mentor_firm_id FROM log_rows)
+FROM (SELECT firm_id AS raw FROM center_log_cells UNION SELECT mentor_firm_id FROM center_log_cells)
 WHERE raw IS NOT NULL;
 """
 
 _CANDIDATES_SQL = f"""
-CREATE OR REPLACE TEMP TABLE candidates AS
+CREATE OR REPLACE TEMP TABLE center_log_candidates AS
 SELECT
     t.file_no,
     t.source_row,
@@ -230,7 +245,7 @@ SELECT
          THEN md5('{SOURCE_KIND}|' || t.center || '|' || t.corrects_record_id) END AS corrects_event_id,
     t.center || ':' || t.record_id AS record_key,
     t.center || ':' || t.corrects_record_id AS corrects_record_key
-FROM typed AS t
+FROM center_log_typed AS t
 -- merge-patching into {{}} drops null members: a compact, canonical payload
 CROSS JOIN LATERAL (SELECT json_merge_patch('{{}}', to_json(struct_pack(
     record_id := t.record_id, center := t.center, date := t.occurred_on::DATE,
@@ -241,7 +256,7 @@ CROSS JOIN LATERAL (SELECT json_merge_patch('{{}}', to_json(struct_pack(
     correction := t.correction, corrects_record_id := t.corrects_record_id,
     mentor_firm_id := t.mentor_firm_id, note := t.note, extra := t.extra
 )))::VARCHAR AS payload) AS p
-ANTI JOIN failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
+ANTI JOIN center_log_failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
 """
 
 
@@ -260,7 +275,7 @@ def prepare(con: duckdb.DuckDBPyConnection, grids: dict[int, Grid],
     extras: list[arrow.Table] = []
     bad_rows: list[tuple[int, int, None, str, str]] = []
     for file_no, grid in grids.items():
-        view = f"log_grid_{file_no}"
+        view = f"center_log_grid_{file_no}"
         con.register(view, grid.table)
         raw_sql[file_no] = _raw_sql(view, grid.header)
         table, file_extras = _canonical(file_no, grid)
@@ -269,36 +284,35 @@ def prepare(con: duckdb.DuckDBPyConnection, grids: dict[int, Grid],
         bad_rows += [(file_no, row, None, json.dumps({"line": text}, ensure_ascii=False), f"the row {why}")
                      for row, why, text in grid.bad_rows]
     # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
-    con.register("log_rows_arrow", arrow.concat_tables(tables))
-    con.register("log_extras_arrow", arrow.concat_tables(extras) if extras else _EMPTY_EXTRAS.empty_table())
+    con.register("center_log_cells_arrow", arrow.concat_tables(tables))
+    con.register("center_log_extras_arrow", arrow.concat_tables(extras) if extras else _EMPTY_EXTRAS.empty_table())
     con.execute(_LOG_ROWS_SQL)
-    con.unregister("log_rows_arrow")
-    con.unregister("log_extras_arrow")
+    con.unregister("center_log_cells_arrow")
+    con.unregister("center_log_extras_arrow")
     con.execute(_VALUE_MAPS_SQL)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {_TYPED_SELECT}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE center_log_typed AS {_TYPED_SELECT}")
     # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
-    frame = con.sql("SELECT * EXCLUDE (extra) FROM typed").to_arrow_table().to_pandas()
-    failures = _failures(frame, center_log_rows(today))
-    con.register("failures", failures)
+    frame = con.sql("SELECT * EXCLUDE (extra) FROM center_log_typed").to_arrow_table().to_pandas()
+    con.register("center_log_failures", _failures(frame, center_log_rows(today)))
     con.execute(_CANDIDATES_SQL)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE rejected AS
+        CREATE OR REPLACE TEMP TABLE center_log_rejected AS
         SELECT t.file_no, t.source_row, coalesce(t.center, t.center_raw) || ':' || t.record_id AS record_key,
                NULL::VARCHAR AS raw_values, f.reason
-        FROM typed AS t JOIN failures AS f USING (file_no, source_row)
+        FROM center_log_typed AS t JOIN center_log_failures AS f USING (file_no, source_row)
     """)
-    con.unregister("failures")
+    con.unregister("center_log_failures")
     if bad_rows:
-        con.executemany("INSERT INTO rejected VALUES (?, ?, ?, ?, ?)", bad_rows)
-    counts = dict(con.execute("SELECT file_no, count(*) FROM typed GROUP BY ALL").fetchall())
+        con.executemany("INSERT INTO center_log_rejected VALUES (?, ?, ?, ?, ?)", bad_rows)
+    counts = dict(con.execute("SELECT file_no, count(*) FROM center_log_typed GROUP BY ALL").fetchall())
     rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
 
     def release() -> None:
         for file_no in grids:
-            con.unregister(f"log_grid_{file_no}")
+            con.unregister(f"center_log_grid_{file_no}")
 
-    return PreparedBatch(source_kind=SOURCE_KIND, rows_in=rows_in, candidates="candidates",
-                         rejected="rejected", raw_sql=raw_sql, release=release)
+    return PreparedBatch(source_kind=SOURCE_KIND, rows_in=rows_in, candidates="center_log_candidates",
+                         rejected="center_log_rejected", raw_sql=raw_sql, release=release)
 
 
 def _failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from python_calamine import CalamineWorkbook
 from pipelines.ingest.errors import RefusedFile
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -32,7 +31,6 @@ class Grid:
     path: Path
     encoding: str  # 'utf-8', 'utf-8-sig', 'cp949' or 'spreadsheet'
     header: list[str]
-    header_row: int  # 1-based row (line) of the header in the file
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
 
@@ -102,10 +100,20 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         raise RefusedFile(path, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
     idx = find_header([[_cell_text(c) for c in r] for r in rows[:HEADER_SCAN_ROWS]])
     if idx is None:
-        return Grid(path, "spreadsheet", [], 0, pa.table({}))
+        return Grid(path, "spreadsheet", [], pa.table({}))
     header = [_cell_text(c).strip() for c in rows[idx]]
+    while header and not header[-1]:  # the sheet's used area may reach further than the header
+        header.pop()
     width = len(header)
-    body = [r[:width] + [""] * (width - len(r)) for r in rows[idx + 1:]]
+    body, numbers, bad = [], [], []
+    for number, row in enumerate(rows[idx + 1:], start=idx + 2):
+        beyond = [_cell_text(c) for c in row[width:] if _cell_text(c).strip()]
+        if beyond:  # as a CSV row with too many fields: quarantined, not cut short
+            bad.append((number, f"has {len(beyond)} filled cells right of the last header column",
+                        "\t".join(_cell_text(c) for c in row)))
+            continue
+        body.append(row[:width] + [""] * (width - len(row)))
+        numbers.append(number)
     # Column by column, so a column of plain text (most of them) is taken as it is. Blank rows
     # stay: the parser drops them, and the row numbers stay those of the sheet.
     columns = list(zip(*body)) if body else [() for _ in range(width)]
@@ -113,8 +121,8 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         f"c{i}": pa.array(col if all(type(v) is str for v in col) else [_cell_text(v) for v in col], pa.string())
         for i, col in enumerate(columns)
     }
-    table = pa.table(arrays).append_column("source_row", pa.array(range(idx + 2, idx + 2 + len(body)), pa.int64()))
-    return Grid(path, "spreadsheet", header, idx + 1, table)
+    table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
+    return Grid(path, "spreadsheet", header, table, bad)
 
 
 def _read_csv(path: Path, data: bytes, find_header) -> Grid:
@@ -122,7 +130,7 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
     candidates = _header_candidates_csv(text)
     idx = find_header(candidates)
     if idx is None:
-        return Grid(path, encoding, [], 0, pa.table({}))
+        return Grid(path, encoding, [], pa.table({}))
     header = [h.strip() for h in candidates[idx]]
     names = [f"c{i}" for i in range(len(header))]
     bad: list[tuple[int, str, str]] = []
@@ -152,4 +160,4 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
-    return Grid(path, encoding, header, idx + 1, table, bad)
+    return Grid(path, encoding, header, table, bad)

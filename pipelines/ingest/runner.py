@@ -112,10 +112,21 @@ def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
            progress: Callable[[BatchResult], None] | None) -> list[BatchResult]:
     """Prepare and judge the chunk's files set-wise, then append them one transaction each."""
     prepared: dict[str, PreparedBatch] = {}
-    for kind in {o.kind for o in chunk if o.grid is not None}:
-        grids = {i: o.grid for i, o in enumerate(chunk) if o.kind is kind and o.grid is not None}
-        prepared[kind.name] = kind.prepare(con, grids)
-        store.judge(con, prepared[kind.name], {i: chunk[i].info.path.name for i in grids})
+    try:
+        for kind in {o.kind for o in chunk if o.grid is not None}:
+            grids = {i: o.grid for i, o in enumerate(chunk) if o.kind is kind and o.grid is not None}
+            prepared[kind.name] = kind.prepare(con, grids)
+            store.judge(con, prepared[kind.name], {i: chunk[i].info.path.name for i in grids})
+    except Exception as exc:  # a file the parser could not handle: find it, the rest goes on
+        for batch in prepared.values():
+            batch.release()
+        readable = [o for o in chunk if o.grid is not None]
+        if len(readable) == 1:
+            log.error("refused %s: %s", readable[0].info.path, exc)
+            chunk = [_Offered(o.info, o.kind, refused=f"could not be typed ({type(exc).__name__}: {exc})")
+                     if o.grid is not None else o for o in chunk]
+            return _flush(con, chunk, progress)
+        return [r for offered in chunk for r in _flush(con, [_alone(con, offered)], progress)]
     results: list[BatchResult] = []
     try:
         for i, offered in enumerate(chunk):
@@ -138,6 +149,14 @@ def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
         for batch in prepared.values():
             batch.release()
     return results
+
+
+def _alone(con: duckdb.DuckDBPyConnection, offered: _Offered) -> _Offered:
+    """The same file, to be handled in a chunk of its own (a copy no longer points into a chunk)."""
+    if offered.same_as is None:
+        return offered
+    loaded = store.loaded_batch(con, offered.info.sha256)
+    return _Offered(offered.info, loaded=loaded) if loaded else _read(offered.info.path, offered.info)
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
