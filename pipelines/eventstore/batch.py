@@ -15,8 +15,8 @@ class PreparedBatch:
 
     Files are numbered (`file_no`) in the order they are appended.
     `candidates`: file_no, source_row, event_id, stream (NULL for a correction: it joins the
-    stream of the event it corrects), event_type, schema_version, occurred_on, payload (JSON
-    text), content_hash, corrects_event_id, record_key, corrects_record_key.
+    stream of the event it corrects), event_type, schema_version, occurred_on, payload (JSON),
+    content_hash, corrects_event_id, record_key, corrects_record_key.
     `rejected`: file_no, source_row, record_key, raw_values, reason -- rows the parser refused
     (raw_values only where the file's `raw_sql` cannot quote the row).
     `raw_sql[file_no]`: a SELECT of (source_row, raw_values JSON) giving that file's rows as

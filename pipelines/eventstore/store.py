@@ -162,6 +162,8 @@ FROM c
 LEFT JOIN events.event_store AS s USING (event_id)
 LEFT JOIN events.ingest_batches AS b ON b.batch_id = s.batch_id
 LEFT JOIN {files} AS f ON f.file_no = c.first_file
+-- sorted by file: appending one file reads a narrow slice (zone maps skip the rest)
+ORDER BY c.file_no, c.source_row
 """
 
 # A correction joins the stream of the event it corrects: stored, or new in this file or an
@@ -207,14 +209,6 @@ def judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, file_names: d
     while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchone()[0]:
         pass
     con.execute(_UNKNOWN_TARGET_SQL.format(judged=judged))
-    # Sorted by file, with each new event's rank inside its file: appending one file then reads
-    # a narrow slice (zone maps skip the rest) and numbers positions without a window.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {judged} AS
-        SELECT *, CASE WHEN verdict = 'new' THEN row_number() OVER (
-                   PARTITION BY file_no, verdict = 'new' ORDER BY depth, source_row) END AS rank_in_file
-        FROM {judged} ORDER BY file_no, source_row
-    """)
 
 
 def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, prepared: PreparedBatch,
@@ -276,11 +270,11 @@ def _insert_events(con: duckdb.DuckDBPyConnection, judged: str, batch_id: int, f
     con.execute(
         f"""
         INSERT INTO events.event_store
-        SELECT ? + rank_in_file, event_id, stream, event_type, schema_version, occurred_on,
-               ?::TIMESTAMPTZ, ?, source_row, payload::JSON, content_hash, corrects_event_id
+        SELECT ? + row_number() OVER (ORDER BY depth, source_row), event_id, stream, event_type,
+               schema_version, occurred_on, ?::TIMESTAMPTZ, ?, source_row, payload, content_hash,
+               corrects_event_id
         FROM {judged}
         WHERE file_no = ? AND verdict = 'new'
-        ORDER BY rank_in_file
         """,
         [after_position, recorded_at, batch_id, file_no],
     )

@@ -240,7 +240,7 @@ SELECT
     {SCHEMA_VERSION} AS schema_version,
     t.occurred_on::DATE AS occurred_on,
     p.payload,
-    md5(p.payload) AS content_hash,
+    md5(p.payload::VARCHAR) AS content_hash,
     CASE WHEN t.correction IS NOT NULL
          THEN md5('{SOURCE_KIND}|' || t.center || '|' || t.corrects_record_id) END AS corrects_event_id,
     t.center || ':' || t.record_id AS record_key,
@@ -255,7 +255,7 @@ CROSS JOIN LATERAL (SELECT json_merge_patch('{{}}', to_json(struct_pack(
     amount := t.amount, currency := t.currency, quantity := t.quantity,
     correction := t.correction, corrects_record_id := t.corrects_record_id,
     mentor_firm_id := t.mentor_firm_id, note := t.note, extra := t.extra
-)))::VARCHAR AS payload) AS p
+))) AS payload) AS p
 ANTI JOIN center_log_failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
 """
 
