@@ -8,6 +8,7 @@ import pandera.pandas as pa
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import summary
 from pipelines.eventstore import store
 from pipelines.ingest.runner import discover, ingest_files
 from pipelines.resources import SourcesFolder
@@ -40,13 +41,12 @@ def center_log_events(context: dg.AssetExecutionContext, warehouse: DuckDBResour
             + (f" ({result.reason})" if result.reason else ""))
 
     with warehouse.get_connection() as con:
+        store.ensure_schema(con)
+        after_batch, _ = summary.store_marks(con)
         results = ingest_files(con, files, progress)
         events_total, last_position = con.execute(
             "SELECT count(*), max(position) FROM events.event_store").fetchone()
-        batch_ids = [r.batch_id for r in results] or [0]
-        reasons = con.execute(
-            f"SELECT reason, count(*) FROM events.quarantine WHERE batch_id IN ({','.join(map(str, batch_ids))}) "
-            "GROUP BY reason ORDER BY 2 DESC LIMIT 10").fetchall()
+        reasons = summary.quarantine_summary(con, after_batch)
     statuses = Counter(r.status for r in results)
     refused = [f"{r.file}: {r.reason}" for r in results if r.status == "refused"]
     yield dg.MaterializeResult(
@@ -60,8 +60,7 @@ def center_log_events(context: dg.AssetExecutionContext, warehouse: DuckDBResour
             "rows_quarantined": sum(r.quarantined for r in results),
             "events_total": events_total,
             "last_position": last_position or 0,
-            "quarantine_reasons": dg.MetadataValue.md(
-                "\n".join(f"- {n} × {reason}" for reason, n in reasons) or "none"),
+            "quarantine_reasons": dg.MetadataValue.md(f"```\n{reasons}\n```"),
         },
         check_results=[dg.AssetCheckResult(
             check_name="no_refused_files", passed=not refused, severity=dg.AssetCheckSeverity.ERROR,
@@ -80,7 +79,7 @@ def center_log_events_match_schema(warehouse: DuckDBResource) -> dg.AssetCheckRe
         CenterLogEvents.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        summary = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
+        by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
         return dg.AssetCheckResult(passed=False, metadata={
-            "events": len(frame), "failures": dg.MetadataValue.md(f"```\n{summary.to_string(index=False)}\n```")})
+            "events": len(frame), "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```")})
     return dg.AssetCheckResult(passed=True, metadata={"events": len(frame)})
