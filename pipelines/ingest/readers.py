@@ -7,6 +7,7 @@ calamine (fast, Rust): both keep ingest set-wise.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -55,8 +56,6 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def _header_candidates_csv(text: str) -> list[list[str]]:
-    import csv
-
     head = text.splitlines()[:HEADER_SCAN_ROWS]
     return [list(r) for r in csv.reader(head)]
 

@@ -78,11 +78,12 @@ class _Offered:
     kind: SourceKind | None = None
     grid: Grid | None = None
     refused: str | None = None
-    same_as: int | None = None  # index of an earlier file of this chunk with the same bytes
+    copy: bool = False  # same bytes as an earlier file of this chunk: a duplicate once that one is in
     loaded: tuple[int, int] | None = None  # (batch, rows) that stored these bytes before
 
 
-def _read(path: Path, info: FileInfo) -> _Offered:
+def _read(info: FileInfo) -> _Offered:
+    path = info.path
     found: dict = {}
 
     def find_header(rows: list[list[str]]) -> int | None:
@@ -133,12 +134,9 @@ def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
             if offered.refused is not None:
                 result = store.record_refused(con, offered.info, offered.kind.name if offered.kind else None,
                                               offered.refused)
-            elif offered.loaded is not None:
-                result = store.record_duplicate(con, offered.info, _loaded_kind(con, offered.loaded[0]),
-                                                offered.loaded)
-            elif offered.same_as is not None:
-                result = store.record_duplicate(con, offered.info, chunk[offered.same_as].kind.name,
-                                                store.loaded_batch(con, offered.info.sha256))
+            elif offered.loaded is not None or offered.copy:
+                loaded = offered.loaded or store.loaded_batch(con, offered.info.sha256)
+                result = store.record_duplicate(con, offered.info, _loaded_kind(con, loaded[0]), loaded)
             else:
                 result = store.append_file(con, i, offered.info, prepared[offered.kind.name],
                                            offered.grid.encoding)
@@ -153,10 +151,10 @@ def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
 
 def _alone(con: duckdb.DuckDBPyConnection, offered: _Offered) -> _Offered:
     """The same file, to be handled in a chunk of its own (a copy no longer points into a chunk)."""
-    if offered.same_as is None:
+    if not offered.copy:
         return offered
     loaded = store.loaded_batch(con, offered.info.sha256)
-    return _Offered(offered.info, loaded=loaded) if loaded else _read(offered.info.path, offered.info)
+    return _Offered(offered.info, loaded=loaded) if loaded else _read(offered.info)
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
@@ -171,7 +169,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
     store.ensure_schema(con)
     results: list[BatchResult] = []
     chunk: list[_Offered] = []
-    seen: dict[str, int] = {}  # sha256 -> index in chunk
+    seen: set[str] = set()  # sha256 of the readable files of this chunk
     rows = 0
     for path in files:
         info = file_info(path)
@@ -180,16 +178,16 @@ def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
             chunk.append(_Offered(info, loaded=loaded))
             continue
         if info.sha256 in seen:
-            chunk.append(_Offered(info, same_as=seen[info.sha256]))
+            chunk.append(_Offered(info, copy=True))
             continue
-        offered = _read(path, info)
+        offered = _read(info)
         if offered.grid is not None:
-            seen[info.sha256] = len(chunk)
+            seen.add(info.sha256)
             rows += offered.grid.table.num_rows
         chunk.append(offered)
         if rows >= chunk_rows:
             results += _flush(con, chunk, progress)
-            chunk, seen, rows = [], {}, 0
+            chunk, seen, rows = [], set(), 0
     if chunk:
         results += _flush(con, chunk, progress)
     return results
