@@ -1,7 +1,10 @@
 # `make run` and `make test` work on a fresh machine: they create .venv, install the pinned
 # packages (pyproject.toml), parse the dbt project, then run. Each step is skipped when done.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The newest installed Python that the pinned packages support (3.11-3.13); a pyenv shim of a
+# version that is not installed fails the check and is skipped.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

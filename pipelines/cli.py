@@ -1,7 +1,8 @@
-"""Command line: `python -m pipelines run | ingest | status | generate`.
+"""Command line: `python -m pipelines run | ingest | requeue | status | generate`.
 
 `run` goes through Dagster (the same job `dagster dev` shows), so a run from cron and a run
-from the UI do the same thing. Every command exits non-zero on any failure.
+from the UI do the same thing. Every command exits non-zero on any failure: 1 for a failed run
+or refused file, 2 for a wrong argument, 3 when the warehouse stayed busy.
 """
 
 from __future__ import annotations
@@ -16,45 +17,47 @@ from pathlib import Path
 from pipelines.config import sources_dir, warehouse_path
 
 
-def _pin_locations(args: argparse.Namespace) -> tuple[Path, Path]:
-    """Resolve --sources/--warehouse once and export them, so dbt and Dagster see the same."""
-    warehouse = warehouse_path(getattr(args, "warehouse", None))
-    os.environ["JB_WAREHOUSE"] = str(warehouse)
-    sources = sources_dir(getattr(args, "sources", None))
-    os.environ["JB_SOURCES"] = str(sources)
-    return sources, warehouse
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from pipelines import summary
+    from pipelines import warehouse as wh
+    from pipelines.assets.ingest import WAREHOUSE_POOL
     from pipelines.dbt_project import ensure_manifest
-    from pipelines.eventstore import store
+    from pipelines.pool import process_tags, wait_for_pool
 
-    sources, warehouse = _pin_locations(args)
+    sources, warehouse = sources_dir(args.sources), warehouse_path(args.warehouse)
     if not sources.is_dir():
         print(f"error: sources folder {sources} does not exist", file=sys.stderr)
         return 2
-    with store.connect(warehouse) as con:
-        marks = summary.store_marks(con)
     ensure_manifest()
     from pipelines.definitions import build_definitions  # loads the dbt manifest
 
     job = build_definitions(sources, warehouse).resolve_job_def("ingest_and_build")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    started = time.perf_counter()
-    print(f"running ingest_and_build: sources {sources} -> warehouse {warehouse}", flush=True)
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-    )
-    seconds = time.perf_counter() - started
+    with wh.writer_lock(warehouse):  # ingest and dbt together: no other writer slips in between
+        with wh.connect(warehouse) as con:
+            after_position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+        try:
+            wait_for_pool(instance, WAREHOUSE_POOL, wh.lock_timeout())
+        except TimeoutError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
+        started = time.perf_counter()
+        print(f"running ingest_and_build: sources {sources} -> warehouse {warehouse}", flush=True)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, tags=process_tags(),
+            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+        )
+        seconds = time.perf_counter() - started
     failed_checks = [f"{e.asset_key.to_user_string()}: {e.check_name}"
                      for e in result.get_asset_check_evaluations()
                      if not e.passed and e.severity.value == "ERROR"]
-    with store.connect(warehouse, read_only=True) as con:
-        print(summary.run_summary(con, marks))
+    batch_ids = [b for m in result.get_asset_materialization_events()
+                 if "batches" in m.materialization.metadata
+                 for b in m.materialization.metadata["batches"].value]
+    with wh.connect(warehouse, read_only=True) as con:
+        print(summary.run_summary(con, batch_ids, after_position))
     print(f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s")
     for step in result.get_failed_step_keys() if not result.success else []:
         print(f"failed step: {step}", file=sys.stderr)
@@ -63,38 +66,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.success and not failed_checks else 1
 
 
+def _print_result(r) -> None:
+    print(f"{r.status:9} {r.file}: {r.accepted} accepted, {r.duplicates} duplicate, "
+          f"{r.quarantined} quarantined" + (f" -- {r.reason}" if r.reason else ""), flush=True)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipelines import summary
-    from pipelines.eventstore import store
+    from pipelines import warehouse as wh
     from pipelines.ingest.runner import ingest_paths
 
-    _, warehouse = _pin_locations(args)
-    with store.connect(warehouse) as con:
-        marks = summary.store_marks(con)
-
-    def progress(r):
-        print(f"{r.status:9} {r.file}: {r.accepted} accepted, {r.duplicates} duplicate, "
-              f"{r.quarantined} quarantined" + (f" -- {r.reason}" if r.reason else ""), flush=True)
-
+    warehouse = warehouse_path(args.warehouse)
     try:
-        results = ingest_paths(warehouse, args.paths, progress)
+        results = ingest_paths(warehouse, args.paths, _print_result)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with store.connect(warehouse, read_only=True) as con:
-        print("\n" + summary.batches_summary(con, marks[0]))
+    with wh.connect(warehouse, read_only=True) as con:
+        print("\n" + summary.batches_summary(con, [r.batch_id for r in results]))
     return 1 if any(r.status == "refused" for r in results) else 0
+
+
+def cmd_requeue(args: argparse.Namespace) -> int:
+    from pipelines import summary
+    from pipelines import warehouse as wh
+    from pipelines.ingest.requeue import requeue
+
+    warehouse = warehouse_path(args.warehouse)
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}", file=sys.stderr)
+        return 2
+    with wh.connect(warehouse) as con:
+        results = requeue(con, reason=args.reason, file=args.file)
+        for r in results:
+            _print_result(r)
+        if not results:
+            print("nothing settled: every selected quarantined row still fails (see `status`)")
+        print(summary.open_quarantine(con))
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from pipelines import summary
-    from pipelines.eventstore import store
+    from pipelines import warehouse as wh
 
-    _, warehouse = _pin_locations(args)
+    warehouse = warehouse_path(args.warehouse)
     if not warehouse.exists():
         print(f"error: no warehouse at {warehouse} (run `python -m pipelines run` first)", file=sys.stderr)
         return 2
-    with store.connect(warehouse, read_only=True) as con:
+    with wh.connect(warehouse, read_only=True) as con:
         print(summary.status(con))
     return 0
 
@@ -133,7 +153,13 @@ def parser() -> argparse.ArgumentParser:
     warehouse_opt(ingest)
     ingest.set_defaults(func=cmd_ingest)
 
-    status = sub.add_parser("status", help="events per centre and type, batches, quarantine reasons")
+    req = sub.add_parser("requeue", help="judge quarantined rows again with today's reference data and rules")
+    req.add_argument("--reason", help="only rows whose reason contains this text")
+    req.add_argument("--file", help="only rows of this file (name or path)")
+    warehouse_opt(req)
+    req.set_defaults(func=cmd_requeue)
+
+    status = sub.add_parser("status", help="events per source, batches, open quarantine and its reasons")
     warehouse_opt(status)
     status.set_defaults(func=cmd_status)
 
@@ -146,8 +172,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.warehouse import WarehouseBusy
+
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("pipelines").addHandler(handler)
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3

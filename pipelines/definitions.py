@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.dbt import warehouse_models
-from pipelines.assets.ingest import center_log_events, center_log_events_match_schema
+from pipelines.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from pipelines.resources import default_resources
 from pipelines.sensors import build_sources_sensor
 
@@ -16,8 +16,8 @@ PIPELINE_JOB = dg.define_asset_job(
 
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[center_log_events, warehouse_models],
-        asset_checks=[center_log_events_match_schema],
+        assets=[*INGEST_ASSETS, warehouse_models],
+        asset_checks=INGEST_CHECKS,
         jobs=[PIPELINE_JOB],
         sensors=[build_sources_sensor(PIPELINE_JOB)],
         resources=default_resources(sources, warehouse),

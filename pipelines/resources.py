@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
+from pipelines import warehouse as wh
 from pipelines.config import sources_dir, warehouse_path
 from pipelines.dbt_project import dbt_resource
 
@@ -21,9 +24,20 @@ class SourcesFolder(dg.ConfigurableResource):
         return Path(self.path)
 
 
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB file, opened as the command line opens it (pipelines/warehouse.py)."""
+
+    database: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with wh.connect(self.database, read_only=read_only) as con:
+            yield con
+
+
 def default_resources(sources: Path | None = None, warehouse: Path | None = None) -> dict:
     return {
-        "warehouse": DuckDBResource(database=str(warehouse_path(warehouse))),
+        "warehouse": Warehouse(database=str(warehouse_path(warehouse))),
         "sources": SourcesFolder(path=str(sources_dir(sources))),
         "dbt": dbt_resource(),
     }

@@ -1,8 +1,14 @@
-"""Plain-text summaries of the store and of a run, for the command line."""
+"""Plain-text summaries of the store and of a run, for the command line and Dagster metadata."""
 
 from __future__ import annotations
 
 import duckdb
+
+from pipelines.ingest.sources import SOURCE_KINDS
+
+OPEN_QUARANTINE = """
+(SELECT q.* FROM events.quarantine AS q ANTI JOIN events.quarantine_resolutions AS r USING (batch_id, source_row))
+"""
 
 
 def _table(headers: list[str], rows: list[tuple]) -> str:
@@ -13,53 +19,67 @@ def _table(headers: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def store_marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """(last batch id, last position): where a run starts."""
-    return con.execute(
-        "SELECT (SELECT coalesce(max(batch_id), 0) FROM events.ingest_batches),"
-        "       (SELECT coalesce(max(position), 0) FROM events.event_store)").fetchone()
-
-
-def batches_summary(con: duckdb.DuckDBPyConnection, after_batch: int = 0) -> str:
+def batches_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> str:
+    """Files and rows of the given batches (a run's), or of every distinct file stored."""
+    where = "batch_id IN (SELECT unnest($ids))" if batch_ids is not None else "true"
     totals = con.execute(
-        """
+        f"""
         SELECT count(*) FILTER (status = 'loaded'), count(*) FILTER (status = 'duplicate'),
-               count(*) FILTER (status = 'refused'), coalesce(sum(rows_in), 0),
-               coalesce(sum(rows_accepted), 0), coalesce(sum(rows_duplicate), 0),
-               coalesce(sum(rows_quarantined), 0)
-        FROM events.ingest_batches WHERE batch_id > ?
-        """, [after_batch]).fetchone()
-    text = (f"batches: {totals[0]} loaded, {totals[1]} duplicate files, {totals[2]} refused\n"
-            f"rows:    {totals[3]} in = {totals[4]} accepted + {totals[5]} duplicate + {totals[6]} quarantined")
+               count(*) FILTER (status = 'refused'), count(*) FILTER (status = 'requeued'),
+               coalesce(sum(rows_in) FILTER (status = 'loaded'), 0),
+               coalesce(sum(rows_accepted) FILTER (status = 'loaded'), 0),
+               coalesce(sum(rows_duplicate) FILTER (status = 'loaded'), 0),
+               coalesce(sum(rows_quarantined) FILTER (status = 'loaded'), 0),
+               coalesce(sum(rows_accepted + rows_duplicate) FILTER (status = 'requeued'), 0)
+        FROM events.ingest_batches WHERE {where}
+        """, {"ids": batch_ids or []} if batch_ids is not None else {}).fetchone()
+    text = (f"batches: {totals[0]} loaded, {totals[1]} duplicate files, {totals[2]} refused"
+            + (f", {totals[3]} requeues" if totals[3] else "")
+            + f"\nrows:    {totals[4]} in = {totals[5]} accepted + {totals[6]} duplicate + {totals[7]} quarantined"
+            + (f"\nrequeue: {totals[8]} quarantined rows settled" if totals[3] else ""))
     refused = con.execute(
-        "SELECT file_path, reason FROM events.ingest_batches WHERE batch_id > ? AND status = 'refused' ORDER BY batch_id",
-        [after_batch]).fetchall()
+        f"SELECT file_path, reason FROM events.ingest_batches WHERE {where} AND status = 'refused' ORDER BY batch_id",
+        {"ids": batch_ids or []} if batch_ids is not None else {}).fetchall()
     if refused:
         text += "\nrefused files:\n" + "\n".join(f"  {path}: {reason}" for path, reason in refused)
     return text
 
 
-def quarantine_summary(con: duckdb.DuckDBPyConnection, after_batch: int = 0, limit: int = 10) -> str:
+def quarantine_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, limit: int = 10) -> str:
+    """Open quarantined rows (of the given batches, or all) grouped by reason, values elided."""
+    where = "batch_id IN (SELECT unnest($ids))" if batch_ids is not None else "true"
     rows = con.execute(
-        """
+        f"""
         SELECT count(*) AS rows,
                regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'),
                               '(record|row|position|batch|of|from) [^ ;,)]+', '\\1 …', 'g') AS reason
-        FROM events.quarantine WHERE batch_id > ? GROUP BY 2 ORDER BY 1 DESC, 2 LIMIT ?
-        """, [after_batch, limit]).fetchall()
-    return _table(["rows", "quarantine reason (values elided)"], rows) if rows else "quarantine: empty"
+        FROM {OPEN_QUARANTINE} WHERE {where} GROUP BY 2 ORDER BY 1 DESC, 2 LIMIT $limit
+        """, {"limit": limit} | ({"ids": batch_ids} if batch_ids is not None else {})).fetchall()
+    return _table(["rows", "quarantine reason (values elided)"], rows) if rows else "quarantine: nothing open"
 
 
 def events_summary(con: duckdb.DuckDBPyConnection) -> str:
+    breakdown = " ".join(f"WHEN '{k.name}' THEN payload->>'{k.breakdown}'" for k in SOURCE_KINDS if k.breakdown)
     rows = con.execute(
-        """
-        SELECT split_part(stream, ':', 1) AS source, split_part(stream, ':', 2) AS center,
-               event_type, count(*) AS events, min(position) AS first_position, max(position) AS last_position
+        f"""
+        SELECT source_kind, CASE source_kind {breakdown} END AS part, event_type, count(*) AS events,
+               min(position) AS first_position, max(position) AS last_position
         FROM events.event_store GROUP BY ALL ORDER BY ALL
-        """).fetchall()
+        """ if breakdown else
+        """SELECT source_kind, NULL, event_type, count(*), min(position), max(position)
+           FROM events.event_store GROUP BY ALL ORDER BY ALL""").fetchall()
     last = con.execute("SELECT coalesce(max(position), 0), count(*) FROM events.event_store").fetchone()
-    return (_table(["source", "center", "event_type", "events", "first", "last"], rows)
+    return (_table(["source", "part", "event_type", "events", "first", "last"], rows)
             + f"\nlast position: {last[0]} ({last[1]} events)")
+
+
+def open_quarantine(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(f"""
+        SELECT count(*), count(*) FILTER (reason_code = 'awaiting_target'),
+               (SELECT count(*) FROM events.quarantine_resolutions)
+        FROM {OPEN_QUARANTINE}""").fetchone()
+    return (f"quarantine: {rows[0]} rows open ({rows[1]} corrections waiting for their record), "
+            f"{rows[2]} settled by requeue")
 
 
 def marts_summary(con: duckdb.DuckDBPyConnection) -> str:
@@ -70,16 +90,15 @@ def marts_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def status(con: duckdb.DuckDBPyConnection) -> str:
-    return "\n\n".join([events_summary(con), batches_summary(con), quarantine_summary(con)])
+    return "\n\n".join([events_summary(con), batches_summary(con), open_quarantine(con), quarantine_summary(con)])
 
 
-def run_summary(con: duckdb.DuckDBPyConnection, marks: tuple[int, int]) -> str:
-    after_batch, after_position = marks
+def run_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int], after_position: int) -> str:
     added, total = con.execute(
         "SELECT count(*) FILTER (position > ?), count(*) FROM events.event_store", [after_position]).fetchone()
     return "\n\n".join([
-        batches_summary(con, after_batch),
+        batches_summary(con, batch_ids),
         f"events:  {added} added, {total} in the store",
-        quarantine_summary(con, after_batch),
+        quarantine_summary(con, batch_ids),
         marts_summary(con),
     ])

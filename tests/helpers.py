@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 import duckdb
 
-from pipelines.eventstore import store
+from pipelines import warehouse as wh
 from pipelines.ingest.runner import ingest_paths
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -138,12 +138,12 @@ def ingest(warehouse: Path, *paths: Path):
 
 def query(warehouse: Path, sql: str, params: Sequence | None = None) -> list[tuple]:
     """Rows of `sql` on the warehouse, opened read-only and closed again."""
-    with store.connect(warehouse, read_only=True) as con:
+    with wh.connect(warehouse, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 
 def query_dicts(warehouse: Path, sql: str, params: Sequence | None = None) -> list[dict]:
-    with store.connect(warehouse, read_only=True) as con:
+    with wh.connect(warehouse, read_only=True) as con:
         cur = con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]

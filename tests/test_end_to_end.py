@@ -14,7 +14,6 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TABLE_2_9 = PROJECT_DIR / "tests" / "reference" / "table_2_9_center_results.csv"
-SHARED_TABLE_2_9 = PROJECT_DIR.parent / "shared" / "reference" / TABLE_2_9.name
 YEARS = ["2019", "2020", "2021", "2022"]
 
 pytestmark = pytest.mark.slow
@@ -38,12 +37,6 @@ def bundled_run(tmp_path_factory):
     first = cli("run", "--warehouse", str(warehouse))
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     return warehouse, first
-
-
-def test_reference_copy_matches_shared():
-    if not SHARED_TABLE_2_9.exists():
-        pytest.skip(f"{SHARED_TABLE_2_9} is not beside the project")
-    assert TABLE_2_9.read_bytes() == SHARED_TABLE_2_9.read_bytes()
 
 
 def test_all_rows_reproduce_table_2_9(bundled_run):
@@ -90,9 +83,8 @@ def test_second_run_adds_no_event_and_changes_no_mart(bundled_run):
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*), max(position) FROM events.event_store").fetchone() == events_before
     assert con.execute("SELECT * FROM marts.result_evaluation ORDER BY year, center").fetchall() == mart_before
-    statuses = {r[0] for r in con.execute(
-        "SELECT DISTINCT status FROM events.ingest_batches WHERE batch_id > ?", [batches_before]).fetchall()}
-    assert statuses == {"duplicate"}
+    # every file is known by path and bytes: the ledger does not grow with every run
+    assert con.execute("SELECT max(batch_id) FROM events.ingest_batches").fetchone()[0] == batches_before
 
 
 def test_status_shows_events_per_centre_and_reasons(bundled_run):

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -34,15 +35,19 @@ from helpers import (
     write_csv,
     write_xlsx,
 )
+from pipelines import warehouse as wh
 from pipelines.eventstore import store
 from pipelines.ingest.runner import ingest_file
-
-STREAM = "center_log:hanoi:{}"
 
 
 def event_id(record_id: str, center: str = "hanoi") -> str:
     """The documented event id: md5(source kind | centre | record id)."""
     return hashlib.md5(f"center_log|{center}|{record_id}".encode()).hexdigest()
+
+
+def stream_of(record_id: str, center: str = "hanoi") -> str:
+    """The documented stream id: the event id of the record's original, as a UUID."""
+    return str(uuid.UUID(event_id(record_id, center)))
 
 
 def by_record(warehouse: Path) -> dict[str, dict]:
@@ -73,16 +78,16 @@ def test_same_file_twice_and_under_another_name_is_a_duplicate_batch(warehouse, 
     shutil.copyfile(first, copy)
     again = ingest(warehouse, first, copy)
 
-    assert [r.status for r in again] == ["duplicate", "duplicate"]
-    rows = {b["file_path"]: b for b in batches(warehouse)}
-    for path in (first, copy):
-        b = [x for x in batches(warehouse) if x["file_path"] == str(path.resolve())][-1]
-        assert b["status"] == "duplicate"
-        assert b["duplicate_of"] == loaded.batch_id
-        assert str(loaded.batch_id) in b["reason"]
-        assert b["rows_accepted"] == 0 and b["rows_quarantined"] == 0
-        assert b["rows_duplicate"] == b["rows_in"] == 3
-    assert len(rows) == 2  # both paths were logged
+    # the same path with the same bytes is not offered again; the copy is logged once
+    assert [(Path(r.file).name, r.status) for r in again] == [(copy.name, "duplicate")]
+    b = batches(warehouse)[-1]
+    assert b["file_path"] == str(copy.resolve()) and b["status"] == "duplicate"
+    assert b["duplicate_of"] == loaded.batch_id
+    assert str(loaded.batch_id) in b["reason"]
+    assert b["rows_accepted"] == 0 and b["rows_quarantined"] == 0
+    assert b["rows_duplicate"] == b["rows_in"] == 3
+    assert ingest(warehouse, first, copy) == []  # known paths and bytes: the ledger does not grow
+    assert len(batches(warehouse)) == 2
     assert events(warehouse) == before
     assert count(warehouse, "quarantine") == 1
 
@@ -99,15 +104,14 @@ def test_ingesting_a_whole_folder_twice_adds_nothing(warehouse, src):
     n_quarantine = count(warehouse, "quarantine")
     assert n_events == 5 and n_quarantine == 3
 
+    n_batches = len(batches(warehouse))
     second_run = ingest(warehouse, src)
     assert count(warehouse, "event_store") == n_events
     assert count(warehouse, "quarantine") == n_quarantine
-    expected = {"loaded": "duplicate", "refused": "refused"}
-    assert [r.status for r in second_run] == [expected[r.status] for r in first_run]
-    dup_of = {r.file: r.batch_id for r in first_run if r.status == "loaded"}
-    for b in batches(warehouse)[len(first_run):]:
-        if b["status"] == "duplicate":
-            assert b["duplicate_of"] == dup_of[b["file_path"]]
+    # loaded files are not offered again; only the unreadable one is refused again
+    assert [(Path(r.file).name, r.status) for r in second_run] == [("notes.txt", "refused")]
+    assert len(batches(warehouse)) == n_batches + 1
+    assert [r.status for r in first_run].count("loaded") == 3
 
 
 # --------------------------------------------------------------------------- record duplicates
@@ -231,7 +235,8 @@ def test_amend_and_void_are_own_events_in_the_stream_of_the_original(warehouse, 
     amended, voided = ev["HAN-10"], ev["HAN-11"]
 
     assert amended["event_type"] == "activity_amended"
-    assert amended["stream"] == originals["HAN-1"]["stream"] == STREAM.format("HAN-1")
+    assert str(amended["stream_id"]) == str(originals["HAN-1"]["stream_id"]) == stream_of("HAN-1")
+    assert (originals["HAN-1"]["stream_version"], amended["stream_version"]) == (1, 2)
     assert amended["corrects_event_id"] == originals["HAN-1"]["event_id"] == event_id("HAN-1")
     assert amended["event_id"] == event_id("HAN-10")
     assert amended["payload"]["amount"] == 1500
@@ -239,7 +244,7 @@ def test_amend_and_void_are_own_events_in_the_stream_of_the_original(warehouse, 
     assert amended["payload"]["corrects_record_id"] == "HAN-1"
 
     assert voided["event_type"] == "activity_voided"
-    assert voided["stream"] == originals["HAN-2"]["stream"]
+    assert voided["stream_id"] == originals["HAN-2"]["stream_id"]
     assert voided["corrects_event_id"] == originals["HAN-2"]["event_id"]
     assert voided["payload"]["correction"] == "void"
 
@@ -283,7 +288,8 @@ def test_correction_of_a_correction_joins_the_same_stream(warehouse, src, layout
     assert sum(r.accepted for r in results) == 3
 
     ev = by_record(warehouse)
-    assert {e["stream"] for e in ev.values()} == {STREAM.format("HAN-1")}
+    assert {str(e["stream_id"]) for e in ev.values()} == {stream_of("HAN-1")}
+    assert [ev[r]["stream_version"] for r in ("HAN-1", "HAN-2", "HAN-3")] == [1, 2, 3]
     assert ev["HAN-3"]["corrects_event_id"] == ev["HAN-2"]["event_id"]
     assert ev["HAN-2"]["corrects_event_id"] == ev["HAN-1"]["event_id"]
     assert ev["HAN-1"]["position"] < ev["HAN-2"]["position"] < ev["HAN-3"]["position"]
@@ -298,8 +304,8 @@ def test_correction_placed_before_its_original_in_the_same_file_comes_after_it(w
     assert ev["HAN-2"]["source_row"] == 2 and ev["HAN-1"]["source_row"] == 4
     assert ev["HAN-2"]["position"] > ev["HAN-1"]["position"]
     assert ev["HAN-3"]["position"] > ev["HAN-4"]["position"]
-    assert ev["HAN-2"]["stream"] == ev["HAN-1"]["stream"]
-    assert ev["HAN-3"]["stream"] == ev["HAN-4"]["stream"]
+    assert ev["HAN-2"]["stream_id"] == ev["HAN-1"]["stream_id"]
+    assert ev["HAN-3"]["stream_id"] == ev["HAN-4"]["stream_id"]
 
 
 def test_every_correction_comes_after_the_event_it_corrects_even_in_a_reversed_chain(warehouse, src):
@@ -355,9 +361,9 @@ def test_event_ids_are_deterministic_across_fresh_warehouses(tmp_path, src):
     for p in sorted(renamed.iterdir()):
         ingest(two, p)
 
-    def identity(wh):
-        return query(wh, "SELECT position, event_id, stream, event_type, content_hash, corrects_event_id,"
-                         " payload::VARCHAR FROM events.event_store ORDER BY position")
+    def identity(wh_path):
+        return query(wh_path, "SELECT position, event_id, source_kind, stream_id, stream_version, event_type,"
+                         " content_hash, corrects_event_id, payload::VARCHAR FROM events.event_store ORDER BY position")
 
     assert identity(one) == identity(two)
     ids = {e["payload"]["record_id"]: e["event_id"] for e in events(one)}
@@ -448,7 +454,7 @@ def test_a_failed_statement_rolls_back_the_whole_batch(warehouse, src, monkeypat
         seen_inside.append(count(con, "event_store"))
         con.execute("SELECT error('injected failure')")
 
-    with store.connect(warehouse) as con:
+    with wh.connect(warehouse) as con:
         loaded = ingest_file(con, first)
         monkeypatch.setattr(store, step, step_then_fail)
         with pytest.raises(duckdb.Error, match="injected failure"):
@@ -472,7 +478,7 @@ def test_a_failed_statement_rolls_back_the_whole_batch(warehouse, src, monkeypat
 
 def test_transaction_rolls_back_and_reraises_on_any_error(warehouse, src):
     path = write_csv(src / "01.csv", [rec("HAN-1")])
-    with store.connect(warehouse) as con:
+    with wh.connect(warehouse) as con:
         with pytest.raises(RuntimeError, match="after the insert"):
             with store.transaction(con):
                 con.execute("INSERT INTO events.ingest_batches VALUES (1, NULL, 'x', 'x', 'h', 1, NULL, "
@@ -558,27 +564,44 @@ def test_unreadable_files_are_refused_and_the_others_still_load(warehouse, src):
     assert sorted(payloads(warehouse)) == ["HAN-1", "HAN-2"]
 
 
-def test_a_file_the_parser_chokes_on_is_refused_and_the_rest_of_its_chunk_loads(warehouse, src, monkeypatch):
-    import dataclasses
-
+def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release_loads_it(warehouse, src,
+                                                                                          monkeypatch):
     from pipelines.ingest import runner
 
-    [kind] = runner.SOURCE_KINDS
+    real = runner.prepare
 
-    def choking_prepare(con, grids):
+    def buggy_prepare(con, kind, grids):
         if any("HAN-2" in g.table.column("c0").to_pylist() for g in grids.values()):
-            raise duckdb.ConversionException("injected: a value the parser cannot handle")
-        return kind.prepare(con, grids)
+            raise duckdb.ConversionException("injected: a bug in the typing code")
+        return real(con, kind, grids)
 
-    monkeypatch.setattr(runner, "SOURCE_KINDS", (dataclasses.replace(kind, prepare=choking_prepare),))
     write_csv(src / "01.csv", [rec("HAN-1")])
+    ingest(warehouse, src)
     write_csv(src / "02.csv", [rec("HAN-2")])
     shutil.copy(src / "02.csv", src / "03_copy_of_02.csv")
     write_csv(src / "04.csv", [rec("HAN-4"), rec("HAN-1")])
-    results = ingest(warehouse, src)
+    monkeypatch.setattr(runner, "prepare", buggy_prepare)
+    with pytest.raises(duckdb.ConversionException, match="injected"):
+        ingest(warehouse, src)
+    assert count(warehouse, "ingest_batches") == 1  # not refused: nothing of the chunk recorded
+    assert count(warehouse, "event_store") == 1
 
+    monkeypatch.undo()  # the fixed release
+    results = ingest(warehouse, src)
     assert [(Path(r.file).name, r.status) for r in results] == [
-        ("01.csv", "loaded"), ("02.csv", "refused"), ("03_copy_of_02.csv", "refused"), ("04.csv", "loaded")]
-    assert "injected" in results[1].reason
-    assert (results[3].accepted, results[3].duplicates) == (1, 1)
-    assert count(warehouse, "event_store") == 2
+        ("02.csv", "loaded"), ("03_copy_of_02.csv", "duplicate"), ("04.csv", "loaded")]
+    assert (results[2].accepted, results[2].duplicates) == (1, 1)
+    assert count(warehouse, "event_store") == 3
+
+
+def test_a_failing_file_and_its_copy_when_everything_else_is_loaded(warehouse, src):
+    write_csv(src / "01.csv", [rec("HAN-1")])
+    ingest(warehouse, src)
+    (src / "02_broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    shutil.copy(src / "02_broken.xlsx", src / "03_copy.xlsx")
+    for _ in range(2):
+        results = ingest(warehouse, src)
+        assert [(Path(r.file).name, r.status) for r in results] == [
+            ("02_broken.xlsx", "refused"), ("03_copy.xlsx", "refused")]
+        assert "spreadsheet" in results[1].reason
+    assert count(warehouse, "ingest_batches", "status = 'duplicate'") == 0

@@ -143,7 +143,7 @@ def test_ingest_of_the_first_months_gives_2019_exactly(scale_one, tmp_path):
     con = duckdb.connect(str(warehouse), read_only=True)
     firms, imp, diff, cons, usd = con.execute("""
         WITH latest AS (SELECT * FROM events.event_store
-                        QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1),
+                        QUALIFY row_number() OVER (PARTITION BY stream_id ORDER BY stream_version DESC) = 1),
              cur AS (SELECT payload->>'activity' AS a, (payload->>'date')::DATE AS d, payload->>'firm_id' AS f,
                             (payload->>'quantity')::BIGINT AS q, (payload->>'amount')::DOUBLE AS amt,
                             payload->>'currency' AS cur

@@ -4,16 +4,17 @@ dbt tests become asset checks. dbt runs with one thread and the warehouse pool, 
 writes while the ingest does.
 """
 
-
-import os
+import json
 from typing import Any, Mapping
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
-from dagster_duckdb import DuckDBResource
 
+from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.dbt_project import DBT_PROJECT
+from pipelines.pool import tag_step
+from pipelines.resources import Warehouse
 
 
 class Translator(DagsterDbtTranslator):
@@ -28,7 +29,13 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, pool=WAREHOUSE_POOL,
             dagster_dbt_translator=Translator())
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    # profiles.yml reads the warehouse path from JB_WAREHOUSE; dbt runs as a subprocess.
-    os.environ["JB_WAREHOUSE"] = warehouse.database
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    tag_step(context)
+    # profiles.yml takes the warehouse path from the `warehouse` variable; dbt runs as a
+    # subprocess, under the writer lock this process holds for it.
+    with wh.writer_lock(warehouse.database):
+        yield from dbt.cli(["build", "--vars", dbt_vars(warehouse.database)], context=context).stream()
+
+
+def dbt_vars(database: str) -> str:
+    return json.dumps({"warehouse": database})

@@ -1,85 +1,116 @@
-"""Ingest assets: files of the sources folder into the event store."""
+"""Ingest assets: one per source kind, made from the registry, plus one for unrecognised files.
+
+Each asset offers the new files of its kind under the sources folder to the event store and
+reports what became of them; each has its own checks: every file could be read, and the stored
+events of its kind satisfy their pandera schema.
+"""
 
 
 from collections import Counter
 
+import dagster as dg
 import pandera.pandas as pa
 
-import dagster as dg
-from dagster_duckdb import DuckDBResource
-
 from pipelines import summary
-from pipelines.eventstore import store
-from pipelines.ingest.runner import discover, ingest_files
-from pipelines.resources import SourcesFolder
-from schemas.events import CENTER_LOG_EVENTS_SQL, CenterLogEvents
+from pipelines.pool import tag_step
+from pipelines.ingest.runner import discover, ingest_files, new_files
+from pipelines.ingest.source_kind import SourceKind
+from pipelines.ingest.sources import SOURCE_KINDS
+from pipelines.resources import SourcesFolder, Warehouse
+from schemas.events import STORED_EVENTS_SQL, stored_events_schema
 
 WAREHOUSE_POOL = "warehouse"  # DuckDB allows one writer per file: every writing step uses this pool
+UNRECOGNISED = "unrecognised_sources"
 
 
-@dg.asset(
-    key="center_log_events",
-    group_name="ingest",
-    pool=WAREHOUSE_POOL,
-    kinds={"duckdb", "python"},
-    description=(
-        "센터 활동기록 적재 / Centre activity logs from the sources folder, appended to "
-        "events.event_store: one batch per file, bad rows to events.quarantine."
-    ),
-    check_specs=[dg.AssetCheckSpec("no_refused_files", asset="center_log_events",
-                                   description="Every file offered in this run could be read.")],
-)
-def center_log_events(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
-                      sources: SourcesFolder):
-    files = discover([sources.folder])
-    context.log.info(f"{len(files)} files under {sources.folder}")
-
+def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder,
+            kind: SourceKind | None, key: str) -> dg.MaterializeResult:
     def progress(result):
         context.log.info(
             f"{result.status:9} {result.file}: {result.accepted} accepted, "
             f"{result.duplicates} duplicate, {result.quarantined} quarantined"
             + (f" ({result.reason})" if result.reason else ""))
 
-    with warehouse.get_connection() as con:
-        store.ensure_schema(con)
-        after_batch, _ = summary.store_marks(con)
-        results = ingest_files(con, files, progress)
+    tag_step(context)
+    with warehouse.connect() as con:
+        files = new_files(con, discover([sources.folder]), kind)
+        context.log.info(f"{len(files)} new files of {kind.name if kind else 'no known kind'} under {sources.folder}")
+        results = ingest_files(con, files, progress, kinds=(kind,) if kind else SOURCE_KINDS)
         events_total, last_position = con.execute(
-            "SELECT count(*), max(position) FROM events.event_store").fetchone()
-        reasons = summary.quarantine_summary(con, after_batch)
+            "SELECT count(*), coalesce(max(position), 0) FROM events.event_store WHERE source_kind = ?",
+            [kind.name if kind else None]).fetchone()
+        reasons = summary.quarantine_summary(con, [r.batch_id for r in results])
     statuses = Counter(r.status for r in results)
     refused = [f"{r.file}: {r.reason}" for r in results if r.status == "refused"]
-    yield dg.MaterializeResult(
+    return dg.MaterializeResult(
         metadata={
             "files": len(results),
             "files_loaded": statuses["loaded"],
             "files_duplicate": statuses["duplicate"],
             "files_refused": statuses["refused"],
+            "batches": dg.MetadataValue.json([r.batch_id for r in results]),
             "rows_accepted": sum(r.accepted for r in results),
             "rows_duplicate": sum(r.duplicates for r in results),
-            "rows_quarantined": sum(r.quarantined for r in results),
+            "rows_quarantined": sum(r.quarantined for r in results if r.status == "loaded"),
+            "rows_requeued": sum(r.accepted + r.duplicates for r in results if r.status == "requeued"),
             "events_total": events_total,
-            "last_position": last_position or 0,
+            "last_position": last_position,
             "quarantine_reasons": dg.MetadataValue.md(f"```\n{reasons}\n```"),
         },
         check_results=[dg.AssetCheckResult(
-            check_name="no_refused_files", passed=not refused, severity=dg.AssetCheckSeverity.ERROR,
+            check_name="no_refused_files", asset_key=key, passed=not refused, severity=dg.AssetCheckSeverity.ERROR,
             metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "none")},
         )],
     )
 
 
-@dg.asset_check(asset="center_log_events", name="events_match_schema", pool=WAREHOUSE_POOL,
-                description="Stored centre-log events satisfy the pandera schema schemas/events.py.")
-def center_log_events_match_schema(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    # In the pool too: DuckDB refuses a reader while another process (dbt) writes the file.
-    with store.connect(warehouse.database, read_only=True) as con:
-        frame = con.execute(CENTER_LOG_EVENTS_SQL).df()
-    try:
-        CenterLogEvents.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
-        return dg.AssetCheckResult(passed=False, metadata={
-            "events": len(frame), "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```")})
-    return dg.AssetCheckResult(passed=True, metadata={"events": len(frame)})
+def ingest_asset(kind: SourceKind) -> dg.AssetsDefinition:
+    key = f"{kind.name}_events"
+
+    @dg.asset(
+        key=key, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb", "python"},
+        description=f"{kind.title}: new files of this kind under the sources folder, appended to "
+                    "events.event_store (one batch per file, bad rows to events.quarantine).",
+        check_specs=[dg.AssetCheckSpec("no_refused_files", asset=key,
+                                       description="Every file of this kind offered in this run could be read.")],
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder):
+        return _ingest(context, warehouse, sources, kind, key)
+
+    return _asset
+
+
+@dg.asset(
+    key=UNRECOGNISED, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb", "python"},
+    description="알 수 없는 파일 / Files under the sources folder that no source kind recognises: each is "
+                "recorded as a refused batch with the reason, and fails the check.",
+    check_specs=[dg.AssetCheckSpec("no_refused_files", asset=UNRECOGNISED,
+                                   description="Every file under the sources folder is of a known kind.")],
+)
+def unrecognised_sources(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder):
+    return _ingest(context, warehouse, sources, None, UNRECOGNISED)
+
+
+def events_check(kind: SourceKind) -> dg.AssetChecksDefinition:
+    schema = stored_events_schema(kind)
+
+    @dg.asset_check(asset=f"{kind.name}_events", name="events_match_schema", pool=WAREHOUSE_POOL,
+                    description=f"Stored {kind.name} events satisfy the pandera schema of schemas/events.py.")
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        # In the pool too: DuckDB refuses a reader while another process (dbt) writes the file.
+        with warehouse.connect(read_only=True) as con:
+            frame = con.execute(STORED_EVENTS_SQL, [kind.name]).df()
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+            by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
+            return dg.AssetCheckResult(passed=False, metadata={
+                "events": len(frame), "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```")})
+        return dg.AssetCheckResult(passed=True, metadata={"events": len(frame)})
+
+    return _check
+
+
+INGEST_ASSETS = [ingest_asset(kind) for kind in SOURCE_KINDS] + [unrecognised_sources]
+INGEST_CHECKS = [events_check(kind) for kind in SOURCE_KINDS]

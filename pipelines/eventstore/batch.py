@@ -1,32 +1,64 @@
-"""What a source parser hands to the event store for a set of files."""
+"""What the ingest hands to the event store: prepared rows of several files, and the files."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
-
 
 ROWS = "__QUARANTINED_ROWS__"
 
 
 @dataclass(frozen=True)
-class PreparedBatch:
-    """Temp tables on the ingest connection, filled by a source parser for several files.
+class FileInfo:
+    path: Path
+    sha256: str
+    size: int
 
-    Files are numbered (`file_no`) in the order they are appended.
-    `candidates`: file_no, source_row, event_id, stream (NULL for a correction: it joins the
+
+@dataclass(frozen=True)
+class Wording:
+    """How a source kind names its records in the reasons the store writes."""
+
+    conflict_hint: str  # what to do instead of re-sending a record with other content
+    correction_label: str = "correction"  # e.g. 정정/취소
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Temp tables on the ingest connection, filled by the framework for one source kind and
+    several files (numbered `file_no` in the order they are appended).
+
+    `candidates`: file_no, source_row, event_id, stream_id (NULL for a correction: it joins the
     stream of the event it corrects), event_type, schema_version, occurred_on, payload (JSON),
     content_hash, corrects_event_id, record_key, corrects_record_key.
-    `rejected`: file_no, source_row, record_key, raw_values, reason -- rows the parser refused
-    (raw_values only where the file's `raw_sql` cannot quote the row).
+    `rejected`: file_no, source_row, record_key, raw_values, reason, reason_code -- rows the
+    framework refused (raw_values only where the file's `raw_sql` cannot quote the row).
     `raw_sql[file_no]`: a SELECT of (source_row, raw_values JSON) giving that file's rows as
     written, for the rows of a subquery put in place of `ROWS` (the quarantined ones).
-    `release()`: frees what the parser registered, once the files are appended.
+    `release()`: frees what was registered, once the files are appended.
     """
 
     source_kind: str
+    wording: Wording
     rows_in: dict[int, int]
     candidates: str
     rejected: str
     raw_sql: dict[int, str]
-    release: Callable[[], None]
+    release: Callable[[], None] = field(default=lambda: None)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One file of a chunk, in path order, and what the ingest made of it before the store
+    judges it: to load (prepared under `source_kind`), a copy of known bytes, or refused."""
+
+    file_no: int
+    info: FileInfo
+    action: str  # load | duplicate | refused | requeue
+    source_kind: str | None = None
+    encoding: str | None = None
+    reason: str | None = None
+    duplicate_of: int | None = None  # duplicate: the batch that loaded the bytes; requeue: the batch re-judged
+    copy_of: int | None = None  # file_no of an earlier file of this chunk with the same bytes
+    rows_in: int = 0  # duplicate: the rows of the loaded file

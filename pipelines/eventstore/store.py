@@ -1,8 +1,13 @@
-"""Append-only event store: one DuckDB transaction per file, idempotent by file and event id.
+"""Append-only event store: judge prepared rows against what is stored, append them atomically.
 
-Only INSERT statements touch the `events` tables. Positions are assigned as max(position) + n
-inside the writing transaction; the primary key makes a concurrent writer fail instead of
-interleaving, so positions are gap-free and only increase.
+Only INSERT statements touch the `events` tables. A chunk of whole files is judged and appended
+in one transaction, so verdicts can never be stale and a crash leaves each file entirely in or
+entirely out. Positions are max(position) + n inside that transaction; the primary key on
+position and the UNIQUE (stream_id, stream_version) make a concurrent writer fail at commit
+instead of interleaving, so positions are gap-free and a stream never forks.
+
+The store knows no source: what a record key, a correction or a conflict means comes from the
+source kind, through the candidates' columns and its `Wording`.
 """
 
 from __future__ import annotations
@@ -10,28 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
-from pipelines.eventstore.batch import ROWS, PreparedBatch
-
-SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    path: Path
-    sha256: str
-    size: int
+from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch
 
 
 @dataclass(frozen=True)
 class BatchResult:
     batch_id: int
     file: str
-    status: str  # loaded | duplicate | refused
+    status: str  # loaded | duplicate | refused | requeued
     source_kind: str | None
     rows_in: int = 0
     accepted: int = 0
@@ -40,28 +35,6 @@ class BatchResult:
     reason: str | None = None
     first_position: int | None = None
     last_position: int | None = None
-
-
-@contextmanager
-def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse; writers also make sure the store's tables exist."""
-    path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    try:
-        if not read_only:
-            # Checkpoint when the connection closes rather than every 16 MB of log: an ingest
-            # of many files otherwise rewrites the growing table and its index again and again.
-            con.execute("SET checkpoint_threshold = '1GB'")
-            ensure_schema(con)
-        yield con
-    finally:
-        con.close()
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL)
 
 
 @contextmanager
@@ -77,52 +50,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, int] | None:
-    """(batch_id, rows_in) of the batch that loaded a file with these bytes, if any."""
+def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, int, str] | None:
+    """(batch_id, rows_in, source_kind) of the batch that loaded a file with these bytes, if any."""
     return con.execute(
-        "SELECT batch_id, rows_in FROM events.ingest_batches WHERE file_hash = ? AND status = 'loaded'",
+        "SELECT batch_id, rows_in, source_kind FROM events.ingest_batches WHERE file_hash = ? AND status = 'loaded'",
         [sha256],
     ).fetchone()
 
 
-def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchone()[0]
-
-
-def _insert_batch(con, batch_id: int, file: FileInfo, *, source_kind, encoding, status, reason,
-                  duplicate_of, rows_in, accepted, duplicates, quarantined, first_position,
-                  last_position, started_at: dt.datetime) -> None:
-    con.execute(
-        "INSERT INTO events.ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, source_kind, file.path.name, str(file.path), file.sha256, file.size, encoding,
-         status, reason, duplicate_of, rows_in, accepted, duplicates, quarantined, first_position,
-         last_position, started_at, dt.datetime.now(dt.timezone.utc)],
-    )
-
-
-def record_duplicate(con, file: FileInfo, source_kind: str | None, loaded: tuple[int, int]) -> BatchResult:
-    """The same bytes were loaded before (under any name): log the attempt, add nothing."""
-    started = dt.datetime.now(dt.timezone.utc)
-    duplicate_of, rows_in = loaded
-    reason = f"same content as batch {duplicate_of}"
-    with transaction(con):
-        batch_id = _next_batch_id(con)
-        _insert_batch(con, batch_id, file, source_kind=source_kind, encoding=None, status="duplicate",
-                      reason=reason, duplicate_of=duplicate_of, rows_in=rows_in, accepted=0,
-                      duplicates=rows_in, quarantined=0, first_position=None, last_position=None,
-                      started_at=started)
-    return BatchResult(batch_id, str(file.path), "duplicate", source_kind, rows_in, 0, rows_in, 0, reason)
-
-
-def record_refused(con, file: FileInfo, source_kind: str | None, reason: str) -> BatchResult:
-    """A file that cannot be read at all: log it with the reason, store no event."""
-    started = dt.datetime.now(dt.timezone.utc)
-    with transaction(con):
-        batch_id = _next_batch_id(con)
-        _insert_batch(con, batch_id, file, source_kind=source_kind, encoding=None, status="refused",
-                      reason=reason, duplicate_of=None, rows_in=0, accepted=0, duplicates=0,
-                      quarantined=0, first_position=None, last_position=None, started_at=started)
-    return BatchResult(batch_id, str(file.path), "refused", source_kind, reason=reason)
+def known_paths(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(path, sha256) of every file already loaded or logged as a duplicate: not offered again."""
+    return set(con.execute(
+        "SELECT DISTINCT file_path, file_hash FROM events.ingest_batches WHERE status IN ('loaded', 'duplicate')"
+    ).fetchall())
 
 
 _JUDGE_SQL = """
@@ -151,130 +91,242 @@ SELECT c.*, s.position AS stored_position,
         WHEN s.position IS NOT NULL AND s.content_hash <> c.content_hash THEN
             'record ' || c.record_key || ' is already stored with other content (from '
             || b.file_name || ' row ' || s.source_row || ', position ' || s.position
-            || '); mark a change as 정정 with 원기록번호'
+            || '); ' || $hint
         WHEN s.position IS NULL AND c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
             'record ' || c.record_key || ' appears again with other content (first at row '
             || c.first_row || CASE WHEN c.first_file = c.file_no THEN ' of this file'
                                    ELSE ' of ' || f.file_name END
-            || '); mark a change as 정정 with 원기록번호'
-    END AS reason
+            || '); ' || $hint
+    END AS reason,
+    NULL::UUID AS resolved_stream,
+    NULL::INTEGER AS stream_version
 FROM c
 LEFT JOIN events.event_store AS s USING (event_id)
 LEFT JOIN events.ingest_batches AS b ON b.batch_id = s.batch_id
-LEFT JOIN {files} AS f ON f.file_no = c.first_file
--- sorted by file: appending one file reads a narrow slice (zone maps skip the rest)
-ORDER BY c.file_no, c.source_row
+LEFT JOIN chunk_files AS f ON f.file_no = c.first_file
 """
 
-# A correction joins the stream of the event it corrects: stored, or new in this file or an
-# earlier one (a correction of a correction follows the chain, one link per pass).
+# A correction joins the stream of the event it corrects: stored, or new in this chunk (a
+# correction of a correction follows the chain, one link per pass).
 _RESOLVE_STORED_SQL = """
-UPDATE {judged} SET stream = s.stream, depth = 1
+UPDATE {judged} SET resolved_stream = s.stream_id, depth = 1
 FROM events.event_store AS s
-WHERE {judged}.verdict = 'new' AND {judged}.stream IS NULL AND s.event_id = {judged}.corrects_event_id
+WHERE {judged}.verdict = 'new' AND {judged}.stream_id IS NULL AND s.event_id = {judged}.corrects_event_id
 """
 _RESOLVE_NEW_SQL = """
-UPDATE {judged} SET stream = t.stream,
+UPDATE {judged} SET resolved_stream = t.stream,
     depth = CASE WHEN t.file_no = {judged}.file_no THEN t.depth + 1 ELSE 1 END
-FROM (SELECT event_id, stream, depth, file_no FROM {judged} WHERE verdict = 'new' AND stream IS NOT NULL) AS t
-WHERE {judged}.verdict = 'new' AND {judged}.stream IS NULL AND t.event_id = {judged}.corrects_event_id
-  AND t.file_no <= {judged}.file_no
+FROM (SELECT event_id, coalesce(stream_id, resolved_stream) AS stream, depth, file_no FROM {judged}
+      WHERE verdict = 'new' AND coalesce(stream_id, resolved_stream) IS NOT NULL) AS t
+WHERE {judged}.verdict = 'new' AND {judged}.stream_id IS NULL AND {judged}.resolved_stream IS NULL
+  AND t.event_id = {judged}.corrects_event_id AND t.file_no <= {judged}.file_no
 """
-_UNKNOWN_TARGET_SQL = """
-UPDATE {judged} SET verdict = 'unknown_target',
-    reason = '정정/취소 names record ' || corrects_record_key
-             || ', which is neither stored nor accepted earlier'
-WHERE verdict = 'new' AND stream IS NULL;
+_AWAITING_SQL = """
+UPDATE {judged} SET verdict = 'awaiting_target',
+    reason = $label || ' names record ' || corrects_record_key
+             || ', which is not stored yet: the row waits here and is applied when that record arrives'
+WHERE verdict = 'new' AND stream_id IS NULL AND resolved_stream IS NULL
+"""
+_VERSIONS_SQL = """
 -- a repeat of a row that found no target is not a duplicate of anything stored
-UPDATE {judged} SET verdict = 'unknown_target', reason = t.reason
-FROM (SELECT event_id, reason FROM {judged} WHERE verdict = 'unknown_target') AS t
-WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id
+UPDATE {judged} SET verdict = 'awaiting_target', reason = t.reason
+FROM (SELECT event_id, reason FROM {judged} WHERE verdict = 'awaiting_target') AS t
+WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id;
+-- the version of each new event within its stream, continuing what is stored, in append order
+UPDATE {judged} SET stream_version = v.version
+FROM (
+    SELECT j.file_no, j.source_row,
+           coalesce(s.stored_version, 0)
+             + row_number() OVER (PARTITION BY j.stream ORDER BY j.file_no, j.depth, j.source_row) AS version
+    FROM (SELECT file_no, source_row, depth, coalesce(stream_id, resolved_stream) AS stream
+          FROM {judged} WHERE verdict = 'new') AS j
+    LEFT JOIN (SELECT stream_id, max(stream_version) AS stored_version FROM events.event_store
+               WHERE stream_id IN (SELECT coalesce(stream_id, resolved_stream) FROM {judged} WHERE verdict = 'new')
+               GROUP BY stream_id) AS s ON s.stream_id = j.stream
+) AS v
+WHERE {judged}.file_no = v.file_no AND {judged}.source_row = v.source_row
 """
 
 
-def judged_table(prepared: PreparedBatch) -> str:
+def _judged(prepared: PreparedBatch) -> str:
     """The temp table of verdicts: one per source kind, so kinds judged together do not collide."""
     return f"{prepared.source_kind}_judged"
 
 
-def judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, file_names: dict[int, str]) -> None:
+def _judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
     """Decide, set-wise for all prepared files, what each candidate is: new, duplicate,
-    conflict or a correction without target. Files are judged as if appended in file_no order."""
-    judged, files = judged_table(prepared), f"{prepared.source_kind}_judged_files"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {files} (file_no INTEGER, file_name VARCHAR)")
-    if file_names:
-        con.executemany(f"INSERT INTO {files} VALUES (?, ?)", list(file_names.items()))
-    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, files=files, judged=judged))
+    conflict or a correction awaiting its target. Files are judged as if appended in file_no order."""
+    judged = _judged(prepared)
+    hint = {"hint": prepared.wording.conflict_hint}
+    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, judged=judged), hint)
     con.execute(_RESOLVE_STORED_SQL.format(judged=judged))
     while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchone()[0]:
         pass
-    con.execute(_UNKNOWN_TARGET_SQL.format(judged=judged))
+    con.execute(_AWAITING_SQL.format(judged=judged), {"label": prepared.wording.correction_label})
+    con.execute(_VERSIONS_SQL.format(judged=judged))
 
 
-def append_file(con: duckdb.DuckDBPyConnection, file_no: int, file: FileInfo, prepared: PreparedBatch,
-                encoding: str | None) -> BatchResult:
-    """Append one judged file as one batch: all of it, or (on any error) none of it."""
+class _Discard(Exception):
+    """Raised inside the transaction to roll back a chunk that `keep` declined."""
+
+
+def append_chunk(con: duckdb.DuckDBPyConnection, offers: list[Offer], prepared: dict[str, PreparedBatch],
+                 keep: Callable[[list[BatchResult]], bool] | None = None) -> list[BatchResult]:
+    """Judge and append a chunk of files (in path order) in one transaction: every file's
+    batch row, events and quarantined rows, or (on any error) nothing at all.
+
+    A requeue offers quarantined rows again (action `requeue`): the rows that now pass are
+    appended and their resolution recorded; the others stay in quarantine as they are. When
+    `keep(results)` is false the whole chunk is rolled back and nothing is recorded."""
     started = dt.datetime.now(dt.timezone.utc)
-    judged = judged_table(prepared)
+    try:
+        return _append(con, offers, prepared, keep, started)
+    except _Discard:
+        return []
+
+
+def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
     with transaction(con):
-        batch_id = _next_batch_id(con)
+        first_batch = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchone()[0]
         after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
-        _insert_events(con, judged, batch_id, file_no, started, after)
-        accepted, duplicates, quarantined = con.execute(
+        batch_of = {o.file_no: first_batch + i for i, o in enumerate(offers)}
+        con.execute("CREATE OR REPLACE TEMP TABLE chunk_files "
+                    "(file_no INTEGER, batch_id BIGINT, file_name VARCHAR, requeue_of BIGINT)")
+        con.executemany("INSERT INTO chunk_files VALUES (?, ?, ?, ?)",
+                        [(o.file_no, batch_of[o.file_no], o.info.path.name,
+                          o.duplicate_of if o.action == "requeue" else None) for o in offers])
+        for batch in prepared.values():
+            _judge(con, batch)
+        if prepared:
+            _insert_events(con, list(prepared.values()), after, started)
+            for batch in prepared.values():
+                _insert_quarantine(con, batch)
+                _insert_resolutions(con, batch, after)
+        counts = _counts(con, list(prepared.values()), after)
+        rows_in = {n: rows for p in prepared.values() for n, rows in p.rows_in.items()}
+        results: list[BatchResult] = []
+        for o in offers:
+            result, duplicate_of = _batch_result(o, batch_of, counts, rows_in, results)
+            _insert_batch(con, o, result, duplicate_of, started)
+            results.append(result)
+        if keep is not None and not keep(results):
+            raise _Discard
+    return results
+
+
+def _counts(con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int) -> dict[int, tuple]:
+    """file_no -> (accepted, duplicates, quarantined, first position, last position)."""
+    if not prepared:
+        return {}
+    verdicts = " UNION ALL ".join(
+        f"SELECT file_no, verdict FROM {_judged(p)} UNION ALL SELECT file_no, 'rejected' FROM {p.rejected}"
+        for p in prepared)
+    return {row[0]: row[1:] for row in con.execute(f"""
+        SELECT v.file_no, count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
+               count(*) FILTER (verdict NOT IN ('new', 'duplicate')), any_value(p.first), any_value(p.last)
+        FROM ({verdicts}) AS v JOIN chunk_files USING (file_no)
+        LEFT JOIN (SELECT batch_id, min(position) AS first, max(position) AS last FROM events.event_store
+                   WHERE position > ? GROUP BY batch_id) AS p USING (batch_id)
+        GROUP BY v.file_no
+    """, [after]).fetchall()}
+
+
+def _batch_result(o: Offer, batch_of: dict[int, int], counts: dict[int, tuple], rows_in: dict[int, int],
+                  earlier: list[BatchResult]) -> tuple[BatchResult, int | None]:
+    """The file's batch row, and the batch it duplicates or re-judges."""
+    batch_id, name = batch_of[o.file_no], str(o.info.path)
+    if o.copy_of is not None:  # the same bytes as an earlier file of this chunk: as that one went
+        original = next(r for r in earlier if r.batch_id == batch_of[o.copy_of])
+        if original.status == "refused":
+            return BatchResult(batch_id, name, "refused", original.source_kind, reason=original.reason), None
+        return BatchResult(batch_id, name, "duplicate", original.source_kind, original.rows_in, 0,
+                           original.rows_in, 0, f"same content as batch {original.batch_id}"), original.batch_id
+    if o.action == "refused":
+        return BatchResult(batch_id, name, "refused", o.source_kind, reason=o.reason), None
+    if o.action == "duplicate":
+        return BatchResult(batch_id, name, "duplicate", o.source_kind, o.rows_in, 0, o.rows_in, 0,
+                           f"same content as batch {o.duplicate_of}"), o.duplicate_of
+    accepted, duplicates, quarantined, first, last = counts.get(o.file_no, (0, 0, 0, None, None))
+    if o.action == "requeue":
+        return BatchResult(batch_id, name, "requeued", o.source_kind, rows_in[o.file_no], accepted, duplicates,
+                           quarantined,
+                           f"quarantined rows of batch {o.duplicate_of} judged again", first, last), o.duplicate_of
+    return BatchResult(batch_id, name, "loaded", o.source_kind, rows_in[o.file_no], accepted, duplicates, quarantined,
+                       None, first, last), None
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, o: Offer, r: BatchResult, duplicate_of: int | None,
+                  started: dt.datetime) -> None:
+    con.execute(
+        """INSERT INTO events.ingest_batches (batch_id, source_kind, file_name, file_path, file_hash, file_bytes,
+               encoding, status, reason, duplicate_of, rows_in, rows_accepted, rows_duplicate, rows_quarantined,
+               first_position, last_position, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())""",
+        [r.batch_id, r.source_kind, o.info.path.name, str(o.info.path), o.info.sha256, o.info.size,
+         o.encoding if r.status in ("loaded", "requeued") else None, r.status, r.reason, duplicate_of,
+         r.rows_in, r.accepted, r.duplicates, r.quarantined, r.first_position, r.last_position, started],
+    )
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int,
+                   recorded_at: dt.datetime) -> None:
+    # Files in order; in each, originals, then corrections link by link, each in row order: a
+    # correction always gets a later position than the event it corrects.
+    new = " UNION ALL ".join(
+        f"""SELECT file_no, source_row, depth, event_id, '{p.source_kind}' AS source_kind,
+                   coalesce(stream_id, resolved_stream) AS stream_id, stream_version, event_type, schema_version,
+                   occurred_on, payload, content_hash, corrects_event_id
+            FROM {_judged(p)} WHERE verdict = 'new'""" for p in prepared)
+    con.execute(
+        f"""
+        INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
+            schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash, corrects_event_id)
+        SELECT ? + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row), n.event_id, n.source_kind,
+               n.stream_id, n.stream_version, n.event_type, n.schema_version, n.occurred_on, ?::TIMESTAMPTZ,
+               f.batch_id, n.source_row, n.payload, n.content_hash, n.corrects_event_id
+        FROM ({new}) AS n JOIN chunk_files AS f USING (file_no)
+        """,
+        [after, recorded_at],
+    )
+
+
+def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
+    """Quarantine rows of loaded files; rows re-judged by a requeue stay where they are."""
+    judged = _judged(prepared)
+    requeued = {n for (n,) in con.execute("SELECT file_no FROM chunk_files WHERE requeue_of IS NOT NULL").fetchall()}
+    for file_no, raw_sql in prepared.raw_sql.items():
+        if file_no in requeued:
+            continue
+        # the row as written is built only for the quarantined rows (the filter reaches the scan)
+        con.execute(
             f"""
-            SELECT count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
-                   count(*) FILTER (verdict IN ('conflict', 'unknown_target'))
-                     + (SELECT count(*) FROM {prepared.rejected} WHERE file_no = ?)
-            FROM {judged} WHERE file_no = ?
+            INSERT INTO events.quarantine (batch_id, source_row, record_key, raw_values, reason, reason_code)
+            WITH q AS (
+                SELECT source_row, record_key, raw_values, reason, reason_code FROM {prepared.rejected}
+                WHERE file_no = $file_no
+                UNION ALL
+                SELECT source_row, record_key, NULL, reason, verdict FROM {judged}
+                WHERE file_no = $file_no AND verdict NOT IN ('new', 'duplicate')
+            )
+            SELECT f.batch_id, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason,
+                   q.reason_code
+            FROM q
+            JOIN chunk_files AS f ON f.file_no = $file_no
+            LEFT JOIN ({raw_sql.replace(ROWS, "SELECT source_row FROM q")}) AS r ON r.source_row = q.source_row
+            ORDER BY q.source_row
             """,
-            [file_no, file_no],
-        ).fetchone()
-        if quarantined:
-            _insert_quarantine(con, batch_id, file_no, prepared)
-        first, last = (after + 1, after + accepted) if accepted else (None, None)
-        _insert_batch(con, batch_id, file, source_kind=prepared.source_kind, encoding=encoding,
-                      status="loaded", reason=None, duplicate_of=None, rows_in=prepared.rows_in[file_no],
-                      accepted=accepted, duplicates=duplicates, quarantined=quarantined,
-                      first_position=first, last_position=last, started_at=started)
-    return BatchResult(batch_id, str(file.path), "loaded", prepared.source_kind, prepared.rows_in[file_no],
-                       accepted, duplicates, quarantined, None, first, last)
-
-
-def _insert_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, file_no: int,
-                       prepared: PreparedBatch) -> None:
-    # The row as written is built only for the quarantined rows (the filter reaches the scan).
-    judged = judged_table(prepared)
-    con.execute(
-        f"""
-        INSERT INTO events.quarantine
-        WITH q AS (
-            SELECT source_row, record_key, raw_values, reason FROM {prepared.rejected} WHERE file_no = ?
-            UNION ALL
-            SELECT source_row, record_key, NULL, reason FROM {judged}
-            WHERE file_no = ? AND verdict IN ('conflict', 'unknown_target')
+            {"file_no": file_no},
         )
-        SELECT ?, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason
-        FROM q
-        LEFT JOIN ({prepared.raw_sql[file_no].replace(ROWS, "SELECT source_row FROM q")}) AS r
-               ON r.source_row = q.source_row
-        ORDER BY q.source_row
-        """,
-        [file_no, file_no, batch_id],
-    )
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, judged: str, batch_id: int, file_no: int,
-                   recorded_at: dt.datetime, after_position: int) -> None:
-    # Originals, then corrections link by link, each in file order: a correction always gets a
-    # later position than the event it corrects.
-    con.execute(
-        f"""
-        INSERT INTO events.event_store
-        SELECT ? + row_number() OVER (ORDER BY depth, source_row), event_id, stream, event_type,
-               schema_version, occurred_on, ?::TIMESTAMPTZ, ?, source_row, payload, content_hash,
-               corrects_event_id
-        FROM {judged}
-        WHERE file_no = ? AND verdict = 'new'
-        """,
-        [after_position, recorded_at, batch_id, file_no],
-    )
+def _insert_resolutions(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, after: int) -> None:
+    """For a requeue: what became of each re-judged row that now passes."""
+    con.execute(f"""
+        INSERT INTO events.quarantine_resolutions (batch_id, source_row, resolved_by_batch, resolution, position,
+                                                  resolved_at)
+        SELECT f.requeue_of, j.source_row, f.batch_id,
+               CASE j.verdict WHEN 'new' THEN 'accepted' ELSE 'duplicate' END, e.position, now()
+        FROM {_judged(prepared)} AS j JOIN chunk_files AS f USING (file_no)
+        LEFT JOIN events.event_store AS e ON e.position > ? AND e.event_id = j.event_id AND j.verdict = 'new'
+        WHERE f.requeue_of IS NOT NULL AND j.verdict IN ('new', 'duplicate')
+    """, [after])

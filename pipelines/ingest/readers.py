@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
 from pipelines.ingest.errors import RefusedFile
+from pipelines.ingest.fields import normalise_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
@@ -34,6 +35,35 @@ class Grid:
     header: list[str]
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
+    title_rows: list[list[str]] = field(default_factory=list)  # the rows above the header
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderAt:
+    """Where `find_header` found a header: its first row and how many rows it spans."""
+
+    index: int
+    rows: int = 1
+
+
+def combine_header(rows: list[list[str]], at: HeaderAt) -> list[str]:
+    """One header from one or two rows. A label over several columns (a merged cell, or written
+    once above its columns) is carried right over the blanks, then joined with the row below:
+    `수출 | | 수입` over `금액 | 증감률 | 금액` gives `수출 금액 | 수출 증감률 | 수입 금액`."""
+    lines = [[normalise_text(c) for c in rows[at.index + k]] for k in range(at.rows)]
+    width = max(len(line) for line in lines)
+    lines = [line + [""] * (width - len(line)) for line in lines]
+    if at.rows == 1:
+        header = lines[0]
+    else:
+        top, bottom = lines
+        carried, last = [], ""
+        for i, cell in enumerate(top):
+            last = cell or (last if bottom[i] else "")
+            carried.append(last)
+        header = [" ".join(p for p in (t, b) if p) for t, b in zip(carried, bottom)]
+    return header
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:
@@ -78,7 +108,7 @@ def _cell_text(value: object) -> str:
 
 
 def read_grid(path: Path, find_header) -> Grid:
-    """Read `path` and locate its header with `find_header(list_of_rows) -> index or None`."""
+    """Read `path` and locate its header with `find_header(list_of_rows) -> HeaderAt | None`."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -92,20 +122,31 @@ def read_grid(path: Path, find_header) -> Grid:
 
 
 def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
+    """The first sheet, in workbook order, whose first rows hold a known header."""
+    at, name, rows, text_rows = None, None, [], []
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheets = workbook.sheet_names
     except Exception as exc:  # calamine raises its own error types for every broken file
         raise RefusedFile(path, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
-    idx = find_header([[_cell_text(c) for c in r] for r in rows[:HEADER_SCAN_ROWS]])
-    if idx is None:
+    for n, name in enumerate(sheets):
+        try:
+            rows = workbook.get_sheet_by_index(n).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise RefusedFile(path, f"sheet {name!r} is not readable ({type(exc).__name__}: {exc})") from exc
+        text_rows = [[_cell_text(c) for c in r] for r in rows[:HEADER_SCAN_ROWS]]
+        at = find_header(text_rows)
+        if at is not None:
+            break
+    if at is None:
         return Grid(path, "spreadsheet", [], pa.table({}))
-    header = [_cell_text(c).strip() for c in rows[idx]]
+    header = combine_header(text_rows, at)
     while header and not header[-1]:  # the sheet's used area may reach further than the header
         header.pop()
     width = len(header)
     body, numbers, bad = [], [], []
-    for number, row in enumerate(rows[idx + 1:], start=idx + 2):
+    first = at.index + at.rows
+    for number, row in enumerate(rows[first:], start=first + 1):
         beyond = [_cell_text(c) for c in row[width:] if _cell_text(c).strip()]
         if beyond:  # as a CSV row with too many fields: quarantined, not cut short
             bad.append((number, f"has {len(beyond)} filled cells right of the last header column",
@@ -121,16 +162,17 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         for i, col in enumerate(columns)
     }
     table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
-    return Grid(path, "spreadsheet", header, table, bad)
+    return Grid(path, "spreadsheet", header, table, bad, text_rows[:at.index], name)
 
 
 def _read_csv(path: Path, data: bytes, find_header) -> Grid:
     text, encoding = decode_text(path, data)
     candidates = _header_candidates_csv(text)
-    idx = find_header(candidates)
-    if idx is None:
+    at = find_header(candidates)
+    if at is None:
         return Grid(path, encoding, [], pa.table({}))
-    header = [h.strip() for h in candidates[idx]]
+    header = combine_header(candidates, at)
+    idx = at.index + at.rows - 1  # the last header line
     names = [f"c{i}" for i in range(len(header))]
     bad: list[tuple[int, str, str]] = []
 
@@ -159,4 +201,4 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
-    return Grid(path, encoding, header, table, bad)
+    return Grid(path, encoding, header, table, bad, candidates[:at.index])

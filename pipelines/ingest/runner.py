@@ -1,52 +1,60 @@
-"""Ingest files into the event store: find them, recognise them by content, append each.
+"""Ingest files into the event store: find them, recognise them by content, append them.
 
-Each file is one batch in one transaction. A file that cannot be read is refused and logged;
-the others still load. Files are taken in path order, so monthly files named by month load in
-time order and a correction finds the record it corrects. A file whose bytes were loaded before
-(under any name) is a duplicate batch and is not even parsed.
+Files are taken in path order, so monthly files named by month load in time order. A file already
+loaded or logged from the same path with the same bytes is not offered again; known bytes under
+another name or path are a duplicate batch and are not parsed. The rest is read (in parallel
+threads), typed and validated set-wise per chunk of about `chunk_rows` rows, then judged and
+appended in one transaction per chunk. Only input problems refuse a file; anything else is a bug
+and aborts the run with its traceback, leaving the chunk unrecorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
+from pipelines import warehouse as wh
 from pipelines.eventstore import store
-from pipelines.eventstore.batch import PreparedBatch
-from pipelines.eventstore.store import BatchResult, FileInfo
-from pipelines.ingest import center_log
+from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
+from pipelines.eventstore.store import BatchResult
 from pipelines.ingest.errors import RefusedFile
-from pipelines.ingest.readers import Grid, read_grid
+from pipelines.ingest.prepare import prepare
+from pipelines.ingest.readers import Grid, HeaderAt, combine_header, read_grid
+from pipelines.ingest.source_kind import SourceKind
+from pipelines.ingest.sources import SOURCE_KINDS
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class SourceKind:
-    name: str
-    is_header: Callable[[list[str]], bool]
-    header_problem: Callable[[list[str]], str | None]
-    prepare: Callable[[duckdb.DuckDBPyConnection, dict[int, Grid]], PreparedBatch]
-    description: str
+Progress = Callable[[BatchResult], None] | None
 
 
-SOURCE_KINDS: tuple[SourceKind, ...] = (
-    SourceKind(center_log.SOURCE_KIND, center_log.is_header, center_log.header_problem,
-               center_log.prepare, "centre activity log (기록번호, 센터, 일자, 활동, …)"),
-)
+def recognise(rows: list[list[str]], kinds: tuple[SourceKind, ...]) -> tuple[HeaderAt, SourceKind] | None:
+    """The first row that starts the header of a known kind of file, and that kind."""
+    for idx in range(len(rows)):
+        for kind in kinds:
+            at = HeaderAt(idx, kind.header_rows)
+            if idx + at.rows <= len(rows):
+                mapped = set(kind.fields.map_header(combine_header(rows, at)).values())
+                if kind.recognises(mapped):
+                    return at, kind
+    return None
 
 
-def recognise(rows: list[list[str]]) -> tuple[int, SourceKind] | None:
-    """The first row that is the header of a known kind of file, and that kind."""
-    for idx, row in enumerate(rows):
-        for kind in SOURCE_KINDS:
-            if kind.is_header(row):
-                return idx, kind
+def header_problem(kind: SourceKind, header: list[str]) -> str | None:
+    """Why a recognised header cannot be used, or None."""
+    seen: dict[str, list[str]] = {}
+    for i, name in kind.fields.map_header(header).items():
+        seen.setdefault(name, []).append(header[i])
+    twice = {f: hs for f, hs in seen.items() if len(hs) > 1}
+    if twice:
+        return "several columns mean the same field: " + "; ".join(
+            f"{f} <- {', '.join(hs)}" for f, hs in twice.items())
     return None
 
 
@@ -71,141 +79,161 @@ def file_info(path: Path) -> FileInfo:
 
 
 @dataclass
-class _Offered:
-    """A file on its way in: read and recognised, or refused, or a copy of another file."""
-
-    info: FileInfo
+class _Read:
     kind: SourceKind | None = None
     grid: Grid | None = None
     refused: str | None = None
-    copy: bool = False  # same bytes as an earlier file of this chunk: a duplicate once that one is in
-    loaded: tuple[int, int] | None = None  # (batch, rows) that stored these bytes before
 
 
-def _read(info: FileInfo) -> _Offered:
-    path = info.path
+def read(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> _Read:
+    """The file's grid and kind, or why it is refused."""
     found: dict = {}
 
-    def find_header(rows: list[list[str]]) -> int | None:
-        hit = recognise(rows)
+    def find_header(rows: list[list[str]]) -> HeaderAt | None:
+        hit = recognise(rows, kinds)
         if hit:
             found["kind"] = hit[1]
             return hit[0]
         return None
 
-    kind = None
     try:
-        grid = read_grid(path, find_header)
+        grid = read_grid(info.path, find_header)
         kind = found.get("kind")
         if kind is None:
-            known = "; ".join(k.description for k in SOURCE_KINDS)
-            raise RefusedFile(path, f"no known header in its first rows (expected a {known})")
-        problem = kind.header_problem(grid.header)
+            known = "; ".join(k.title for k in kinds)
+            raise RefusedFile(info.path, f"no known header in its first rows (expected a {known})")
+        problem = header_problem(kind, grid.header)
         if problem:
-            raise RefusedFile(path, problem)
-        return _Offered(info, kind, grid)
+            raise RefusedFile(info.path, problem)
+        return _Read(kind, grid)
     except RefusedFile as exc:
-        log.error("refused %s: %s", path, exc.reason)
-        return _Offered(info, kind, refused=exc.reason)
+        log.error("refused %s: %s", info.path, exc.reason)
+        return _Read(found.get("kind"), refused=exc.reason)
 
 
-def _flush(con: duckdb.DuckDBPyConnection, chunk: list[_Offered],
-           progress: Callable[[BatchResult], None] | None) -> list[BatchResult]:
-    """Prepare and judge the chunk's files set-wise, then append them one transaction each."""
+def flush(con: duckdb.DuckDBPyConnection, offers: list[Offer], grids: dict[int, tuple[SourceKind, Grid]],
+          keep: Callable[[list[BatchResult]], bool] | None = None) -> list[BatchResult]:
+    """Prepare the chunk's grids per kind, then judge and append the chunk in one transaction."""
     prepared: dict[str, PreparedBatch] = {}
     try:
-        for kind in {o.kind for o in chunk if o.grid is not None}:
-            grids = {i: o.grid for i, o in enumerate(chunk) if o.kind is kind and o.grid is not None}
-            prepared[kind.name] = kind.prepare(con, grids)
-            store.judge(con, prepared[kind.name], {i: chunk[i].info.path.name for i in grids})
-    except Exception as exc:  # a file the parser could not handle: find it, the rest goes on
-        for batch in prepared.values():
-            batch.release()
-        readable = [o for o in chunk if o.grid is not None]
-        if len(readable) == 1:
-            log.error("refused %s: %s", readable[0].info.path, exc)
-            chunk = [_Offered(o.info, o.kind, refused=f"could not be typed ({type(exc).__name__}: {exc})")
-                     if o.grid is not None else o for o in chunk]
-            return _flush(con, chunk, progress)
-        return [r for offered in chunk for r in _flush(con, [_alone(con, offered)], progress)]
-    results: list[BatchResult] = []
-    try:
-        for i, offered in enumerate(chunk):
-            if offered.refused is not None:
-                result = store.record_refused(con, offered.info, offered.kind.name if offered.kind else None,
-                                              offered.refused)
-            elif offered.loaded is not None or offered.copy:
-                loaded = offered.loaded or store.loaded_batch(con, offered.info.sha256)
-                result = store.record_duplicate(con, offered.info, _loaded_kind(con, loaded[0]), loaded)
-            else:
-                result = store.append_file(con, i, offered.info, prepared[offered.kind.name],
-                                           offered.grid.encoding)
-            results.append(result)
-            if progress:
-                progress(result)
+        for kind in {k for k, _ in grids.values()}:
+            prepared[kind.name] = prepare(con, kind, {n: g for n, (k, g) in grids.items() if k is kind})
+        return store.append_chunk(con, offers, prepared, keep)
     finally:
         for batch in prepared.values():
             batch.release()
-    return results
 
 
-def _alone(con: duckdb.DuckDBPyConnection, offered: _Offered) -> _Offered:
-    """The same file, to be handled in a chunk of its own (a copy no longer points into a chunk)."""
-    if not offered.copy:
-        return offered
-    loaded = store.loaded_batch(con, offered.info.sha256)
-    return _Offered(offered.info, loaded=loaded) if loaded else _read(offered.info)
-
-
-def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
-                 progress: Callable[[BatchResult], None] | None = None,
-                 chunk_rows: int = 500_000) -> list[BatchResult]:
-    """Ingest files in order, each as its own batch and transaction.
-
-    Files are read, typed and judged in chunks of about `chunk_rows` rows, set-wise (the cost
-    of a statement is paid per chunk, not per file); each file is then appended on its own.
-    A file judged in a chunk is judged as if the chunk's earlier files were already stored.
-    """
-    store.ensure_schema(con)
-    results: list[BatchResult] = []
-    chunk: list[_Offered] = []
-    seen: set[str] = set()  # sha256 of the readable files of this chunk
-    rows = 0
-    for path in files:
-        info = file_info(path)
-        loaded = store.loaded_batch(con, info.sha256)
-        if loaded:
-            chunk.append(_Offered(info, loaded=loaded))
+def _offers(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
+            kinds: tuple[SourceKind, ...]) -> Iterator[tuple[Offer, tuple[SourceKind, Grid] | None]]:
+    """Each file to offer, in path order, with its grid when it is to be loaded."""
+    known = store.known_paths(con)
+    seen: dict[str, Offer] = {}  # sha256 -> the first offer of these bytes in this call
+    to_read: list[tuple[int, FileInfo]] = []
+    decided: dict[int, Offer] = {}
+    for file_no, path in enumerate(files):
+        info = file_info(Path(path))
+        if (str(info.path), info.sha256) in known:
             continue
         if info.sha256 in seen:
-            chunk.append(_Offered(info, copy=True))
+            first = seen[info.sha256]
+            decided[file_no] = (Offer(file_no, info, "duplicate", first.source_kind, duplicate_of=first.duplicate_of,
+                                      rows_in=first.rows_in) if first.action == "duplicate"
+                                else Offer(file_no, info, "copy", copy_of=first.file_no))
             continue
-        offered = _read(info)
-        if offered.grid is not None:
-            seen.add(info.sha256)
-            rows += offered.grid.table.num_rows
-        chunk.append(offered)
+        loaded = store.loaded_batch(con, info.sha256)
+        if loaded:
+            decided[file_no] = seen[info.sha256] = Offer(file_no, info, "duplicate", loaded[2],
+                                                         duplicate_of=loaded[0], rows_in=loaded[1])
+            continue
+        seen[info.sha256] = Offer(file_no, info, "load")
+        to_read.append((file_no, info))
+        decided[file_no] = seen[info.sha256]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow and calamine release the GIL
+        reads = pool.map(lambda item: read(item[1], kinds), to_read)
+        read_of = dict(zip((n for n, _ in to_read), reads))
+        for file_no in sorted(decided):
+            offer = decided[file_no]
+            if offer.action != "load":
+                yield offer, None
+                continue
+            r = read_of[file_no]
+            if r.refused is not None:
+                yield Offer(file_no, offer.info, "refused", r.kind.name if r.kind else None, reason=r.refused), None
+            else:
+                yield (Offer(file_no, offer.info, "load", r.kind.name, r.grid.encoding), (r.kind, r.grid))
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path], progress: Progress = None,
+                 chunk_rows: int = 500_000, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[BatchResult]:
+    """Ingest files in path order; then apply corrections that were waiting for these records."""
+    from pipelines.ingest.requeue import requeue
+
+    results: list[BatchResult] = []
+    offers: list[Offer] = []
+    grids: dict[int, tuple[SourceKind, Grid]] = {}
+    rows = 0
+
+    def emit(batch: list[BatchResult]) -> None:
+        results.extend(batch)
+        for r in batch:
+            if progress:
+                progress(r)
+
+    for offer, grid in _offers(con, files, kinds):
+        offers.append(offer)
+        if grid:
+            grids[offer.file_no] = grid
+            rows += grid[1].table.num_rows
         if rows >= chunk_rows:
-            results += _flush(con, chunk, progress)
-            chunk, seen, rows = [], set(), 0
-    if chunk:
-        results += _flush(con, chunk, progress)
+            emit(flush(con, offers, grids))
+            offers, grids, rows = [], {}, 0
+    if offers:
+        emit(flush(con, offers, grids))
+    if any(r.status == "loaded" and r.accepted for r in results):
+        emit(requeue(con, codes=("awaiting_target",), kinds=kinds))
     return results
-
-
-def _loaded_kind(con: duckdb.DuckDBPyConnection, batch_id: int) -> str | None:
-    return con.execute("SELECT source_kind FROM events.ingest_batches WHERE batch_id = ?", [batch_id]).fetchone()[0]
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> BatchResult:
-    """Ingest one file as one batch."""
-    [result] = ingest_files(con, [Path(path)])
-    return result
+    """Ingest one file as one batch (corrections it releases are requeue batches after it)."""
+    return ingest_files(con, [Path(path)])[0]
 
 
-def ingest_paths(warehouse: Path, paths: Iterable[Path | str],
-                 progress: Callable[[BatchResult], None] | None = None) -> list[BatchResult]:
+def ingest_paths(warehouse: Path, paths: Iterable[Path | str], progress: Progress = None) -> list[BatchResult]:
     """Ingest every file under `paths` into the warehouse at `warehouse`."""
     files = discover(paths)
-    with store.connect(warehouse) as con:
+    with wh.connect(warehouse) as con:
         return ingest_files(con, files, progress)
+
+
+class _Found(Exception):
+    def __init__(self, kind: SourceKind):
+        self.kind = kind
+
+
+def sniff(path: Path, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKind | None:
+    """The kind of a file, from its first rows only (None: no kind recognises it)."""
+
+    def find_header(rows: list[list[str]]) -> HeaderAt | None:
+        hit = recognise(rows, kinds)
+        if hit:
+            raise _Found(hit[1])  # stop before the body is parsed
+        return None
+
+    try:
+        read_grid(path, find_header)
+    except _Found as found:
+        return found.kind
+    except RefusedFile:
+        pass
+    return None
+
+
+def new_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path], kind: SourceKind | None,
+              kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[Path]:
+    """The files not yet loaded or logged from their path that are of `kind` (None: of no kind),
+    for one source's ingest asset."""
+    known = store.known_paths(con)
+    fresh = [p for p in files if (str(Path(p).resolve()), file_info(Path(p)).sha256) not in known]
+    return [p for p in fresh if sniff(Path(p), kinds) is kind]

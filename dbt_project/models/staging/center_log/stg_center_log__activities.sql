@@ -4,16 +4,20 @@
 with ranked as (
     select
         *,
-        row_number() over (partition by stream order by position desc) as recency,
-        count(*) over (partition by stream)                              as revisions,
-        min(position) over (partition by stream)                         as first_position
+        row_number() over (partition by stream_id order by stream_version desc) as recency,
+        count(*) over (partition by stream_id)                                  as revisions,
+        min(position) over (partition by stream_id)                             as first_position,
+        -- the record's own key is that of the stream's first event (corrections carry their own)
+        first_value(center) over stream_order                                   as record_center,
+        first_value(source_record_id) over stream_order                         as record_id
     from {{ ref('stg_center_log__activity_events') }}
+    window stream_order as (partition by stream_id order by stream_version)
 )
 
 select
-    stream                                         as activity_key,
-    split_part(stream, ':', 2)                     as center,
-    substr(stream, length('center_log:' || split_part(stream, ':', 2) || ':') + 1) as record_id,
+    record_center || ':' || record_id              as activity_key,
+    record_center                                  as center,
+    record_id,
     source_record_id                               as latest_record_id,
     event_type = 'activity_amended'                as is_amended,
     revisions,

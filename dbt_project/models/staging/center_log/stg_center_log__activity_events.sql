@@ -3,7 +3,8 @@
 select
     position,
     event_id,
-    stream,
+    stream_id,
+    stream_version,
     event_type,
     schema_version,
     recorded_at,
@@ -25,10 +26,11 @@ select
     cast(payload ->> 'amount' as double)      as amount,
     payload ->> 'currency'                    as currency,
     cast(payload ->> 'quantity' as bigint)    as quantity,
+    payload ->> 'correction'                  as correction,
     payload ->> 'corrects_record_id'          as corrects_record_id,
     payload ->> 'mentor_firm_id'              as mentor_firm_id,
     payload ->> 'note'                        as note,
     payload -> 'extra'                        as extra
 from {{ source('events', 'center_log_events') }}
-where stream like 'center_log:%'
+where source_kind = 'center_log'
   and {{ as_of_position_filter('position') }}

@@ -1,0 +1,287 @@
+"""Generic typing, validation and shaping of a source kind's rows, set-wise, for many files.
+
+From the kind's field list: one query normalises every cell, one types them (costly parsing once
+per distinct text), one pandera validation of the typed rows decides the bad ones, one query
+builds the candidate events. Whether a candidate is new, a duplicate or a conflict is decided by
+the event store, inside the transaction that appends it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pyarrow as arrow
+
+from pipelines.eventstore.batch import ROWS, PreparedBatch
+from pipelines.ingest.fields import DATE, Field, normalise_sql, unique_names
+from pipelines.ingest.readers import Grid
+from pipelines.ingest.source_kind import SourceKind
+from pipelines.ingest.validate import failures
+from pipelines.reference import register_lookups
+from schemas.raw import raw_schema
+
+# Parsing macros the field types use (pipelines/ingest/fields.py).
+PARSE_MACROS = """
+CREATE OR REPLACE TEMP MACRO parse_date(x) AS CASE
+    WHEN regexp_matches(x, '^\\d{4}\\s*(?:[-./]|년)\\s*\\d{1,2}\\s*(?:[-./]|월)\\s*\\d{1,2}\\s*(?:일|\\.)?(?:\\s+\\d{1,2}:\\d{2}(?::\\d{2})?)?$')
+        THEN try(make_date(
+            regexp_extract(x, '^(\\d{4})', 1)::BIGINT,
+            regexp_extract(x, '^\\d{4}\\s*(?:[-./]|년)\\s*(\\d{1,2})', 1)::BIGINT,
+            regexp_extract(x, '^\\d{4}\\s*(?:[-./]|년)\\s*\\d{1,2}\\s*(?:[-./]|월)\\s*(\\d{1,2})', 1)::BIGINT))
+    -- an Excel serial day number, as Excel writes dates into CSV or numeric cells
+    WHEN regexp_matches(x, '^\\d{5}(?:\\.0+)?$')
+        THEN DATE '1899-12-30' + CAST(x AS DOUBLE)::INTEGER
+END;
+-- 'inf' and 'nan' cast to DOUBLE but are not numbers
+CREATE OR REPLACE TEMP MACRO finite_or_null(v) AS CASE WHEN isfinite(v) THEN v END;
+-- digits, optionally grouped in thousands by commas ('1,5' is not fifteen), or any number DuckDB reads
+CREATE OR REPLACE TEMP MACRO parse_number(x) AS CASE
+    WHEN regexp_matches(x, '^[+-]?\\d{1,3}(,\\d{3})+(\\.\\d+)?$') THEN try_cast(replace(x, ',', '') AS DOUBLE)
+    WHEN NOT contains(x, ',') THEN finite_or_null(try_cast(x AS DOUBLE))
+END;
+CREATE OR REPLACE TEMP MACRO parse_whole(x) AS CASE
+    WHEN parse_number(x) = floor(parse_number(x)) THEN try_cast(parse_number(x) AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
+    WHEN regexp_matches(regexp_replace(x, '[\\s\\-]', '', 'g'), '^\\d{10}$')
+    THEN regexp_replace(regexp_replace(x, '[\\s\\-]', '', 'g'), '^(\\d{3})(\\d{2})(\\d{5})$', '\\1-\\2-\\3')
+END;
+"""
+
+_EXTRAS_SCHEMA = arrow.schema([("file_no", arrow.int32()), ("source_row", arrow.int64()),
+                               ("k", arrow.string()), ("v", arrow.string())])
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _canonical(kind: SourceKind, file_no: int, grid: Grid) -> tuple[arrow.Table, list[arrow.Table]]:
+    """One file's cells under the kind's field names, and its extra columns in long form
+    (file_no, source_row, k = header, v = cell). Column picking only: no cell is copied."""
+    mapped = kind.fields.map_header(grid.header)
+    n = grid.table.num_rows
+    file_col = arrow.array(np.full(n, file_no, dtype=np.int32))
+    rows = grid.table.column("source_row")
+    by_field = {name: grid.table.column(f"c{i}") for i, name in mapped.items()}
+    cells = {name: by_field.get(name, arrow.nulls(n, arrow.string())) for name in kind.fields.names}
+    table = arrow.table({"file_no": file_col, "source_row": rows, **cells})
+    extras = [arrow.table({"file_no": file_col, "source_row": rows, "k": arrow.array([name] * n, arrow.string()),
+                           "v": grid.table.column(f"c{i}")})
+              for i, name in enumerate(unique_names(grid.header)) if i not in mapped]
+    return table, extras
+
+
+def _cells_sql(kind: SourceKind) -> str:
+    """Cells normalised (invisibles, NFC, spaces; blank = NULL), rows with nothing in them
+    dropped. Extra columns are content too, so they are written canonically: sorted by header,
+    blank cells left out, no object at all when nothing is left (column order never makes a conflict)."""
+    names = kind.fields.names
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {kind.name}_cells AS
+    WITH extra AS (
+        SELECT file_no, source_row, to_json(map_from_entries(list({{'k': k, 'v': v}} ORDER BY k))) AS extra
+        FROM (SELECT file_no, source_row, k, {normalise_sql('v')} AS v FROM {kind.name}_extras_arrow)
+        WHERE v IS NOT NULL
+        GROUP BY ALL
+    ),
+    cells AS (
+        SELECT file_no, source_row, {", ".join(f"{normalise_sql(f)} AS {f}" for f in names)}
+        FROM {kind.name}_cells_arrow
+    )
+    SELECT cells.*, extra.extra
+    FROM cells LEFT JOIN extra USING (file_no, source_row)
+    WHERE extra.extra IS NOT NULL OR NOT ({" AND ".join(f"{f} IS NULL" for f in names)})
+    """
+
+
+def _value_maps_sql(kind: SourceKind) -> list[str]:
+    """Costly parsing runs once per distinct text, not once per row: a month of logs repeats the
+    same few hundred values."""
+    cells = f"{kind.name}_cells"
+    statements = []
+    labels = [f for f in kind.fields if f.type.catalogue]
+    if labels:
+        values = " UNION ALL ".join(f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, {f.name} AS raw FROM {cells}"
+                                    for f in labels)
+        statements.append(f"""
+            CREATE OR REPLACE TEMP TABLE {kind.name}_labels AS
+            SELECT v.catalogue, v.raw, l.code
+            FROM ({values}) AS v JOIN label_lookup AS l ON l.catalogue = v.catalogue AND l.label = norm_label(v.raw)""")
+    costly = {}
+    for f in kind.fields:
+        if f.type.per_distinct and not f.type.catalogue:
+            costly.setdefault(f.type, []).append(f.name)
+    for ftype, names in costly.items():
+        values = " UNION ".join(f"SELECT {n} AS raw FROM {cells}" for n in names)
+        statements.append(f"""
+            CREATE OR REPLACE TEMP TABLE {kind.name}_map_{ftype.name} AS
+            SELECT raw, {ftype.sql.format(x='raw')} AS parsed
+            FROM (SELECT DISTINCT raw FROM ({values}) WHERE raw IS NOT NULL)""")
+    return statements
+
+
+def _typed_expr(kind: SourceKind, f: Field) -> tuple[str, str]:
+    """(typed value expression, join) of a field over the normalised cells `g`."""
+    cell = f"g.{f.name}"
+    alias = f"m_{f.name}"
+    if f.type.catalogue:
+        value = f"{alias}.code"
+        join = (f"LEFT JOIN {kind.name}_labels AS {alias} "
+                f"ON {alias}.catalogue = '{f.type.catalogue}' AND {alias}.raw = {cell}")
+    elif f.type.per_distinct:
+        value = f"{alias}.parsed"
+        join = f"LEFT JOIN {kind.name}_map_{f.type.name} AS {alias} ON {alias}.raw = {cell}"
+    else:
+        value, join = f.type.sql.format(x=cell), ""
+    if f.default is not None:
+        value = f"CASE WHEN {cell} IS NULL THEN {f.default} ELSE {value} END"
+    return f"CAST({value} AS {f.type.duck_type})", join
+
+
+def typed_sql(kind: SourceKind) -> str:
+    """Every field typed (`name`) beside its normalised text (`name_raw`), plus the kind's
+    enrichment columns, for the rows of `<kind>_cells`."""
+    items, joins = [], []
+    for f in kind.fields:
+        value, join = _typed_expr(kind, f)
+        items.append(f"{value} AS {f.name}, g.{f.name} AS {f.name}_raw")
+        if join:
+            joins.append(join)
+    enrich = f", {kind.enrich_columns}" if kind.enrich_columns else ""
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {kind.name}_typed AS
+    SELECT t.* {enrich}
+    FROM (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
+          FROM {kind.name}_cells AS g {" ".join(joins)}) AS t
+    {kind.enrich_joins}
+    ORDER BY file_no, source_row
+    """
+
+
+def payload_sql(kind: SourceKind, value=lambda f: f"t.{f.name}") -> str:
+    """The event's payload: a JSON object of the payload fields that have a value, and `extra`."""
+    members = [f"CASE WHEN {value(f)} IS NOT NULL THEN '\"{f.name}\":' || to_json({value(f)}) END"
+               for f in kind.fields if f.payload]
+    members.append("CASE WHEN t.extra IS NOT NULL THEN '\"extra\":' || t.extra END")
+    return f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::JSON"
+
+
+def content_hash_sql(kind: SourceKind, value=lambda f: f"t.{f.name}", extra: str = "t.extra") -> str:
+    """A record's content identity: md5 of its typed values by field name, blank fields left out.
+    It does not depend on the payload's JSON layout, and a new optional field changes nothing."""
+    parts = [(f.name, value(f)) for f in kind.fields if f.payload] + [("extra", extra)]
+    members = [f"CASE WHEN {v} IS NOT NULL THEN '{name}=' || CAST({v} AS VARCHAR) END" for name, v in sorted(parts)]
+    return f"md5(concat_ws(chr(30), {', '.join(members)}))"
+
+
+def stored_content_hash_sql(kind: SourceKind) -> str:
+    """`content_hash_sql` over a stored event's JSON `payload` (for migrations and checks)."""
+    return content_hash_sql(kind, value=lambda f: f"TRY_CAST(payload->>'{f.name}' AS {f.type.duck_type})",
+                            extra="(payload->'extra')")
+
+
+def key_sql(kind: SourceKind, fields: tuple[str, ...], sep: str) -> str:
+    return f"concat_ws('{sep}', {', '.join(f't.{k}' for k in fields)})"
+
+
+def candidates_sql(kind: SourceKind) -> str:
+    key = key_sql(kind, kind.key, "|")
+    record_id = f"md5('{kind.name}|' || {key})"
+    event_id = record_id if kind.on_conflict == "quarantine" else f"md5('{kind.name}|' || {key} || '|' || h.hash)"
+    corr = kind.correction
+    if corr:
+        scope = (*kind.key[:-1], corr.target)
+        is_correction = f"t.{corr.mark} IS NOT NULL"
+        corrects = f"CASE WHEN {is_correction} THEN md5('{kind.name}|' || {key_sql(kind, scope, '|')}) END"
+        corrects_key = f"CASE WHEN {is_correction} THEN {key_sql(kind, scope, ':')} END"
+        stream = f"CASE WHEN NOT {is_correction} THEN {record_id}::UUID END"
+    else:
+        corrects, corrects_key, stream = "NULL::VARCHAR", "NULL::VARCHAR", f"{record_id}::UUID"
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {kind.name}_candidates AS
+    SELECT
+        t.file_no, t.source_row,
+        {event_id} AS event_id,
+        {stream} AS stream_id,
+        {kind.event_type} AS event_type,
+        {kind.schema_version} AS schema_version,
+        t.{kind.occurred_on}::DATE AS occurred_on,
+        {payload_sql(kind)} AS payload,
+        h.hash AS content_hash,
+        {corrects} AS corrects_event_id,
+        {key_sql(kind, kind.key, ':')} AS record_key,
+        {corrects_key} AS corrects_record_key
+    FROM {kind.name}_typed AS t
+    CROSS JOIN LATERAL (SELECT {content_hash_sql(kind)} AS hash) AS h
+    ANTI JOIN {kind.name}_failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
+    """
+
+
+def _raw_sql(view: str, header: list[str]) -> str:
+    """The row as written (header -> cell), for the rows that end up in quarantine."""
+    pairs = ", ".join(f"{_quote(name)}, c{i}" for i, name in enumerate(unique_names(header)))
+    return f"SELECT source_row, json_object({pairs}) AS raw_values FROM {view} WHERE source_row IN ({ROWS})"
+
+
+def _validation_frame_sql(kind: SourceKind) -> str:
+    # dates as timestamps: pandas keeps those as datetime64, not as Python date objects
+    cols = [f"{f.name}::TIMESTAMP AS {f.name}" if f.type is DATE else f.name for f in kind.fields]
+    return f"SELECT * EXCLUDE (extra, {', '.join(kind.fields.names)}), {', '.join(cols)} FROM {kind.name}_typed"
+
+
+def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, Grid]) -> PreparedBatch:
+    """Type, validate and shape the rows of several files of one kind (file_no -> grid) at once.
+
+    The grids stay registered (as views) until `PreparedBatch.release()`, so quarantined rows can
+    be quoted as written.
+    """
+    register_lookups(con)
+    con.execute(PARSE_MACROS)
+    raw_sql: dict[int, str] = {}
+    tables: list[arrow.Table] = []
+    extras: list[arrow.Table] = []
+    bad_rows: list[tuple] = []
+    for file_no, grid in grids.items():
+        view = f"{kind.name}_grid_{file_no}"
+        con.register(view, grid.table)
+        raw_sql[file_no] = _raw_sql(view, grid.header)
+        table, file_extras = _canonical(kind, file_no, grid)
+        tables.append(table)
+        extras += file_extras
+        bad_rows += [(file_no, row, None, json.dumps({"line": text}, ensure_ascii=False), f"the row {why}",
+                      "malformed") for row, why, text in grid.bad_rows]
+    # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
+    con.register(f"{kind.name}_cells_arrow", arrow.concat_tables(tables))
+    con.register(f"{kind.name}_extras_arrow", arrow.concat_tables(extras) if extras else _EXTRAS_SCHEMA.empty_table())
+    con.execute(_cells_sql(kind))
+    con.unregister(f"{kind.name}_cells_arrow")
+    con.unregister(f"{kind.name}_extras_arrow")
+    for statement in _value_maps_sql(kind):
+        con.execute(statement)
+    con.execute(typed_sql(kind))
+    # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
+    frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().to_pandas()
+    con.register(f"{kind.name}_failures", failures(frame, raw_schema(kind)))
+    con.execute(candidates_sql(kind))
+    key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" for k in kind.key)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {kind.name}_rejected AS
+        SELECT t.file_no, t.source_row, concat_ws(':', {key}) AS record_key, NULL::VARCHAR AS raw_values,
+               f.reason, 'invalid' AS reason_code
+        FROM {kind.name}_typed AS t JOIN {kind.name}_failures AS f USING (file_no, source_row)
+    """)
+    con.unregister(f"{kind.name}_failures")
+    if bad_rows:
+        con.executemany(f"INSERT INTO {kind.name}_rejected VALUES (?, ?, ?, ?, ?, ?)", bad_rows)
+    counts = dict(con.execute(f"SELECT file_no, count(*) FROM {kind.name}_typed GROUP BY ALL").fetchall())
+    rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
+
+    def release() -> None:
+        for file_no in grids:
+            con.unregister(f"{kind.name}_grid_{file_no}")
+
+    return PreparedBatch(source_kind=kind.name, wording=kind.wording, rows_in=rows_in,
+                         candidates=f"{kind.name}_candidates", rejected=f"{kind.name}_rejected", raw_sql=raw_sql,
+                         release=release)

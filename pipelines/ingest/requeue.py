@@ -1,0 +1,68 @@
+"""Requeue: judge quarantined rows again with today's reference data and rules.
+
+A row quarantined for a cause since fixed (a centre added to centers.csv, a catalogue entry, a
+correction whose original has arrived) is read back from its copy as written, typed, validated
+and judged like a new row of its file. Rows that now pass are appended (with the ids they would
+have had the first time) and their resolution is recorded in events.quarantine_resolutions; the
+others stay open. A requeue that settles nothing records nothing, so repeating it is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.eventstore.batch import FileInfo, Offer
+from pipelines.eventstore.store import BatchResult
+from pipelines.ingest.readers import Grid
+from pipelines.ingest.source_kind import SourceKind
+from pipelines.ingest.sources import SOURCE_KINDS, by_name
+
+OPEN_QUARANTINE = """
+SELECT q.batch_id, q.source_row, q.raw_values::VARCHAR AS raw_values, b.source_kind, b.file_path, b.file_hash,
+       b.file_bytes, b.encoding
+FROM events.quarantine AS q JOIN events.ingest_batches AS b USING (batch_id)
+ANTI JOIN events.quarantine_resolutions AS r USING (batch_id, source_row)
+WHERE q.reason_code <> 'malformed' AND b.source_kind IS NOT NULL
+  AND ($reason IS NULL OR q.reason ILIKE '%' || $reason || '%')
+  AND ($file IS NULL OR b.file_name = $file OR b.file_path = $file)
+  AND ($codes IS NULL OR list_contains($codes, q.reason_code))
+ORDER BY q.batch_id, q.source_row
+"""
+
+
+def requeue(con: duckdb.DuckDBPyConnection, reason: str | None = None, file: str | None = None,
+            codes: tuple[str, ...] | None = None,
+            kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[BatchResult]:
+    """Re-judge the open quarantined rows (those whose reason contains `reason`, of the file
+    named `file`, with one of the reason `codes`); one `requeued` batch per original batch."""
+    from pipelines.ingest.runner import flush
+
+    rows = con.execute(OPEN_QUARANTINE, {"reason": reason, "file": file,
+                                         "codes": list(codes) if codes else None}).fetchall()
+    by_batch: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_batch[row[0]].append(row)
+    offers, grids = [], {}
+    for file_no, (batch_id, batch_rows) in enumerate(by_batch.items()):
+        _, _, _, kind_name, path, sha, size, encoding = batch_rows[0]
+        kind = by_name(kind_name, kinds)
+        grids[file_no] = (kind, _grid(Path(path), encoding, batch_rows))
+        offers.append(Offer(file_no, FileInfo(Path(path), sha, size), "requeue", kind_name, encoding,
+                            duplicate_of=batch_id, rows_in=len(batch_rows)))
+    if not offers:
+        return []
+    return flush(con, offers, grids, keep=lambda results: any(r.accepted or r.duplicates for r in results))
+
+
+def _grid(path: Path, encoding: str | None, rows: list[tuple]) -> Grid:
+    """The quarantined rows of one file as a grid: the header is the one they were written under."""
+    values = [json.loads(r[2]) for r in rows]
+    header = list(values[0])
+    columns = {f"c{i}": pa.array([v.get(h) for v in values], pa.string()) for i, h in enumerate(header)}
+    table = pa.table(columns).append_column("source_row", pa.array([r[1] for r in rows], pa.int64()))
+    return Grid(path, encoding or "requeue", header, table)

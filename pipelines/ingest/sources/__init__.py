@@ -1,0 +1,19 @@
+"""The registry of source kinds: one module per kind of file (see pipelines/ingest/source_kind.py).
+
+To add a kind, write its module and list it here; the framework, the Dagster assets, the store's
+migrations and docs/sources.md follow from this list.
+"""
+
+from __future__ import annotations
+
+from pipelines.ingest.source_kind import SourceKind
+from pipelines.ingest.sources.center_log import CENTER_LOG
+
+SOURCE_KINDS: tuple[SourceKind, ...] = (CENTER_LOG,)
+
+
+def by_name(name: str, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKind:
+    for kind in kinds:
+        if kind.name == name:
+            return kind
+    raise KeyError(f"unknown source kind {name!r} (known: {', '.join(k.name for k in kinds)})")

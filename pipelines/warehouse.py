@@ -1,0 +1,138 @@
+"""Opening the warehouse: one configuration for the command line, the Dagster assets and tests.
+
+DuckDB lets one process write a file at a time. A writer here first takes the project's writer
+lock (a file beside the warehouse, held for a whole `run`, ingest and dbt together), waiting a
+bounded time for another writer with a one-line message, then opens the file and brings the
+event store's schema up to date.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from pipelines.eventstore.migrations import migrate
+
+DEFAULT_LOCK_TIMEOUT = 600.0  # seconds a writer waits for another; $JB_LOCK_TIMEOUT overrides
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process writes the warehouse and did not finish in time."""
+
+
+def lock_timeout() -> float:
+    return float(os.environ.get("JB_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+
+
+_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): the lock is re-entrant in a process
+
+
+def _lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".writer.lock")
+
+
+def _holder(lock: Path) -> str:
+    try:
+        return lock.read_text(encoding="utf-8").strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+@contextmanager
+def writer_lock(warehouse: Path | str, timeout: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock; wait up to `timeout` seconds for another writer."""
+    lock = _lock_path(Path(warehouse).resolve())
+    key = str(lock)
+    if key in _held:
+        fd, depth = _held[key]
+        _held[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            _held[key] = (fd, _held[key][1] - 1)
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    timeout = lock_timeout() if timeout is None else timeout
+    deadline, told = time.monotonic() + timeout, False
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(lock)
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the warehouse {warehouse} is being written by {holder}; gave up after {timeout:.0f} s "
+                        f"(wait for it to finish, or stop it; JB_LOCK_TIMEOUT sets the wait)") from None
+                if not told:
+                    print(f"waiting up to {timeout:.0f} s for the warehouse: {holder} is writing it",
+                          file=sys.stderr, flush=True)
+                    told = True
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} ({' '.join(sys.argv)[:200]})".encode())
+        _held[key] = (fd, 1)
+        try:
+            yield
+        finally:
+            del _held[key]
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse. A writer holds the writer lock while it is open and finds
+    the event store migrated to this release's schema."""
+    path = Path(path)
+    if read_only:
+        con = _open(path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(path):
+        con = _open(path, read_only=False)
+        try:
+            # Checkpoint when the connection closes rather than every 16 MB of log: an ingest of
+            # many files otherwise rewrites the growing table and its index again and again.
+            con.execute("SET checkpoint_threshold = '1GB'")
+            migrate(con, content_hashes())
+            yield con
+        finally:
+            con.close()
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting (bounded) while a process outside this project's lock holds the file."""
+    deadline, told = time.monotonic() + lock_timeout(), False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise WarehouseBusy(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}") from None
+            if not told:
+                print(f"waiting for the warehouse {path}: another process has it open", file=sys.stderr, flush=True)
+                told = True
+            time.sleep(0.2)
+
+
+def content_hashes() -> dict[str, str]:
+    """Each source kind's content hash over a stored payload, for the store's migrations."""
+    from pipelines.ingest.prepare import stored_content_hash_sql
+    from pipelines.ingest.sources import SOURCE_KINDS
+
+    return {kind.name: stored_content_hash_sql(kind) for kind in SOURCE_KINDS}
