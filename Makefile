@@ -15,7 +15,7 @@ DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path d
 export DAGSTER_HOME := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test ui bench clean
+.PHONY: setup run test lint ui bench clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -31,8 +31,13 @@ $(MANIFEST): $(STAMP) $(DBT_FILES)
 run: setup  ## ingest the bundled sources/ and build every mart into warehouse/jeonbuk.duckdb
 	$(BIN)/python -m pipelines run
 
-test: setup  ## the whole test suite
+test: setup lint  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
+
+lint: setup  ## ruff (Python) and sqlfluff (dbt models)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
 
 ui: setup  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000

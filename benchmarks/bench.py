@@ -83,8 +83,10 @@ def main() -> None:
         base = _fresh(work / "baseline.duckdb")
         started = time.perf_counter()
         con = duckdb.connect(str(base))
-        con.execute("CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true, union_by_name = true, "
-                    "filename = true)", [csvs])
+        con.execute(
+            "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true, union_by_name = true, filename = true)",
+            [csvs],
+        )
         baseline_rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         con.close()
         base_times.append(time.perf_counter() - started)
@@ -106,8 +108,19 @@ def main() -> None:
     # 2. dbt build on that warehouse
     ensure_manifest()
     started = time.perf_counter()
-    subprocess.run([dbt_executable(), "build", "--quiet", "--profiles-dir", ".", "--vars",
-                    json.dumps({"warehouse": str(warehouse)})], cwd=PROJECT_DIR / "dbt_project", check=True)
+    subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--quiet",
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps({"warehouse": str(warehouse)}),
+        ],
+        cwd=PROJECT_DIR / "dbt_project",
+        check=True,
+    )
     dbt_s = time.perf_counter() - started
 
     # 3. the full command on a fresh warehouse, then again (everything is a duplicate)
@@ -121,7 +134,8 @@ def main() -> None:
     subprocess.run(cmd, check=True, cwd=PROJECT_DIR, **quiet)
     rerun_s = time.perf_counter() - started
 
-    print(f"""
+    print(
+        f"""
 benchmark, scale {args.scale} ({os.cpu_count()} cores)
   CSV logs, UTF-8 copies ({len(csvs)} files, {csv_rows:,} rows; best of 2, alternated)
     DuckDB read_csv into a table   {base_s:>8.2f} s   ({baseline_rows:,} rows)
@@ -129,12 +143,14 @@ benchmark, scale {args.scale} ({os.cpu_count()} cores)
     ratio ingest / read_csv        {csv_s / base_s:>8.2f}   (goal: at most 2)
   rows in the files           {rows_in:>12,}
   events stored               {accepted:>12,}
-  ingest                      {ingest_s:>12.2f} s   {accepted / ingest_s:>10,.0f} events/s   {rows_in / ingest_s:>10,.0f} rows/s
+  ingest                      {ingest_s:>12.2f} s   {accepted / ingest_s:>10,.0f} events/s
+                                                {rows_in / ingest_s:>10,.0f} rows/s
   dbt build                   {dbt_s:>12.2f} s
   full run (python -m pipelines run, fresh warehouse)   {full_s:.2f} s
   second full run (all files duplicate)                 {rerun_s:.2f} s
   peak memory: ingest process {ingest_peak:,.0f} MiB; largest child (full run, dbt) {_children_peak_mib():,.0f} MiB
-""".rstrip())
+""".rstrip()
+    )
 
 
 if __name__ == "__main__":

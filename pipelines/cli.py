@@ -46,16 +46,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         print(f"running ingest_and_build: sources {sources} -> warehouse {warehouse}", flush=True)
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags=process_tags(),
+            instance=instance,
+            raise_on_error=False,
+            tags=process_tags(),
             run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
         )
         seconds = time.perf_counter() - started
-    failed_checks = [f"{e.asset_key.to_user_string()}: {e.check_name}"
-                     for e in result.get_asset_check_evaluations()
-                     if not e.passed and e.severity.value == "ERROR"]
-    batch_ids = [b for m in result.get_asset_materialization_events()
-                 if "batches" in m.materialization.metadata
-                 for b in m.materialization.metadata["batches"].value]
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}: {e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR"
+    ]
+    batch_ids = [
+        b
+        for m in result.get_asset_materialization_events()
+        if "batches" in m.materialization.metadata
+        for b in m.materialization.metadata["batches"].value
+    ]
     with wh.connect(warehouse, read_only=True) as con:
         print(summary.run_summary(con, batch_ids, after_position))
     print(f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s")
@@ -67,8 +74,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(r) -> None:
-    print(f"{r.status:9} {r.file}: {r.accepted} accepted, {r.duplicates} duplicate, "
-          f"{r.quarantined} quarantined" + (f" -- {r.reason}" if r.reason else ""), flush=True)
+    print(
+        f"{r.status:9} {r.file}: {r.accepted} accepted, {r.duplicates} duplicate, "
+        f"{r.quarantined} quarantined" + (f" -- {r.reason}" if r.reason else ""),
+        flush=True,
+    )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -128,9 +138,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"generated scale {args.scale} (seed {args.seed}) into {args.out} in "
-          f"{time.perf_counter() - started:.1f} s: {result['files']} files {result['formats']}, "
-          f"{result['rows']:,} rows, {result['bytes'] / 2**20:.1f} MiB")
+    print(
+        f"generated scale {args.scale} (seed {args.seed}) into {args.out} in "
+        f"{time.perf_counter() - started:.1f} s: {result['files']} files {result['formats']}, "
+        f"{result['rows']:,} rows, {result['bytes'] / 2**20:.1f} MiB"
+    )
     return 0
 
 
@@ -144,8 +156,12 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="ingest every source file and build all marts")
     run.add_argument("--sources", help="folder of source files (default $JB_SOURCES or sources/)")
     warehouse_opt(run)
-    run.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                     help="Dagster log level on the console (default WARNING)")
+    run.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="Dagster log level on the console (default WARNING)",
+    )
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="ingest files or folders into the event store only")

@@ -24,8 +24,12 @@ def dbt_resource() -> DbtCliResource:
 
 
 def _newest_source_mtime() -> float:
-    files = [p for pattern in ("*.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
-             for p in DBT_PROJECT_DIR.glob(pattern) if p.is_file()]
+    files = [
+        p
+        for pattern in ("*.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
+        for p in DBT_PROJECT_DIR.glob(pattern)
+        if p.is_file()
+    ]
     return max(p.stat().st_mtime for p in files)
 
 

@@ -10,8 +10,10 @@ from pipelines.resources import default_resources
 from pipelines.sensors import build_sources_sensor
 
 PIPELINE_JOB = dg.define_asset_job(
-    "ingest_and_build", selection=dg.AssetSelection.all(),
-    description="원천 적재 후 웨어하우스 빌드 / Ingest every source file, then build all dbt models and checks.")
+    "ingest_and_build",
+    selection=dg.AssetSelection.all(),
+    description="원천 적재 후 웨어하우스 빌드 / Ingest every source file, then build all dbt models and checks.",
+)
 
 
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:

@@ -69,7 +69,9 @@ def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:
             found.append(Claim(run_id, None, False))
             continue
         pid = run.tags.get(PID_TAG)
-        found.append(Claim(run_id, int(pid) if pid else None, _alive(int(pid) if pid else None, run.tags.get(HOST_TAG))))
+        found.append(
+            Claim(run_id, int(pid) if pid else None, _alive(int(pid) if pid else None, run.tags.get(HOST_TAG)))
+        )
     return found
 
 
@@ -92,15 +94,21 @@ def wait_for_pool(instance: dg.DagsterInstance, pool: str, timeout: float) -> No
     deadline, told = time.monotonic() + timeout, False
     while True:
         for run_id in release_dead(instance, pool):
-            print(f"released the {pool} pool slot of run {run_id}, whose process is gone (run marked failed)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"released the {pool} pool slot of run {run_id}, whose process is gone (run marked failed)",
+                file=sys.stderr,
+                flush=True,
+            )
         live = [c for c in claims(instance, pool) if c.alive]
         if not live:
             return
         if time.monotonic() >= deadline:
             raise TimeoutError(f"the {pool} pool is still held by {live[0].describe()}; gave up after {timeout:.0f} s")
         if not told:
-            print(f"waiting up to {timeout:.0f} s for the {pool} pool, held by {live[0].describe()}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"waiting up to {timeout:.0f} s for the {pool} pool, held by {live[0].describe()}",
+                file=sys.stderr,
+                flush=True,
+            )
             told = True
         time.sleep(1)

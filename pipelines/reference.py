@@ -20,8 +20,15 @@ CREATE OR REPLACE TEMP MACRO norm_label(x) AS
 """
 
 # Currency words people write instead of the code (the codes come from fx_rates_usd.csv).
-CURRENCY_WORDS = {"달러": "USD", "미국달러": "USD", "동": "VND", "베트남동": "VND", "루피": "INR", "인도루피": "INR",
-                  "원": "KRW"}
+CURRENCY_WORDS = {
+    "달러": "USD",
+    "미국달러": "USD",
+    "동": "VND",
+    "베트남동": "VND",
+    "루피": "INR",
+    "인도루피": "INR",
+    "원": "KRW",
+}
 
 # One row per (catalogue, accepted label) -> code; every code also matches itself.
 _LOOKUPS = {
@@ -39,8 +46,9 @@ def seed_path(name: str) -> str:
 def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     """Create temp tables `label_lookup(catalogue, label, code)` and `activity_rules`, once per
     connection."""
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'activity_rules'"
-                   ).fetchone()[0]:
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'activity_rules'").fetchone()[
+        0
+    ]:
         return
     con.execute(NORM_LABEL_MACRO)
     selects, paths = [], []
@@ -57,7 +65,8 @@ def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
         paths.append(seed_path(file))
     selects.append("""
         SELECT DISTINCT 'currency', norm_label(currency), currency FROM read_csv(?, all_varchar=true)
-        UNION ALL SELECT 'currency', norm_label(w.label), w.code FROM (SELECT unnest(?) AS label, unnest(?) AS code) AS w
+        UNION ALL
+        SELECT 'currency', norm_label(w.label), w.code FROM (SELECT unnest(?) AS label, unnest(?) AS code) AS w
     """)
     paths += [seed_path("fx_rates_usd.csv"), list(CURRENCY_WORDS), list(CURRENCY_WORDS.values())]
     con.execute("CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects), paths)

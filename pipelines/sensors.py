@@ -1,6 +1,5 @@
 """A sensor that starts the pipeline when files appear or change in the sources folder."""
 
-
 import hashlib
 import json
 
@@ -20,8 +19,12 @@ def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
 
 
 def build_sources_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(job=job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-               description="새 원천 파일 감지 / Runs the pipeline when files are added to or changed in the sources folder.")
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="새 원천 파일 감지 / Runs the pipeline when files are added to or changed in the sources folder.",
+    )
     def sources_sensor(context: dg.SensorEvaluationContext, sources: SourcesFolder):
         previous = json.loads(context.cursor) if context.cursor else {}
         if not sources.folder.is_dir():

@@ -32,14 +32,19 @@ def batches_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None 
                coalesce(sum(rows_quarantined) FILTER (status = 'loaded'), 0),
                coalesce(sum(rows_accepted + rows_duplicate) FILTER (status = 'requeued'), 0)
         FROM events.ingest_batches WHERE {where}
-        """, {"ids": batch_ids or []} if batch_ids is not None else {}).fetchone()
-    text = (f"batches: {totals[0]} loaded, {totals[1]} duplicate files, {totals[2]} refused"
-            + (f", {totals[3]} requeues" if totals[3] else "")
-            + f"\nrows:    {totals[4]} in = {totals[5]} accepted + {totals[6]} duplicate + {totals[7]} quarantined"
-            + (f"\nrequeue: {totals[8]} quarantined rows settled" if totals[3] else ""))
+        """,
+        {"ids": batch_ids or []} if batch_ids is not None else {},
+    ).fetchone()
+    text = (
+        f"batches: {totals[0]} loaded, {totals[1]} duplicate files, {totals[2]} refused"
+        + (f", {totals[3]} requeues" if totals[3] else "")
+        + f"\nrows:    {totals[4]} in = {totals[5]} accepted + {totals[6]} duplicate + {totals[7]} quarantined"
+        + (f"\nrequeue: {totals[8]} quarantined rows settled" if totals[3] else "")
+    )
     refused = con.execute(
         f"SELECT file_path, reason FROM events.ingest_batches WHERE {where} AND status = 'refused' ORDER BY batch_id",
-        {"ids": batch_ids or []} if batch_ids is not None else {}).fetchall()
+        {"ids": batch_ids or []} if batch_ids is not None else {},
+    ).fetchall()
     if refused:
         text += "\nrefused files:\n" + "\n".join(f"  {path}: {reason}" for path, reason in refused)
     return text
@@ -54,7 +59,9 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | No
                regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'),
                               '(record|row|position|batch|of|from) [^ ;,)]+', '\\1 …', 'g') AS reason
         FROM {OPEN_QUARANTINE} WHERE {where} GROUP BY 2 ORDER BY 1 DESC, 2 LIMIT $limit
-        """, {"limit": limit} | ({"ids": batch_ids} if batch_ids is not None else {})).fetchall()
+        """,
+        {"limit": limit} | ({"ids": batch_ids} if batch_ids is not None else {}),
+    ).fetchall()
     return _table(["rows", "quarantine reason (values elided)"], rows) if rows else "quarantine: nothing open"
 
 
@@ -65,12 +72,16 @@ def events_summary(con: duckdb.DuckDBPyConnection) -> str:
         SELECT source_kind, CASE source_kind {breakdown} END AS part, event_type, count(*) AS events,
                min(position) AS first_position, max(position) AS last_position
         FROM events.event_store GROUP BY ALL ORDER BY ALL
-        """ if breakdown else
-        """SELECT source_kind, NULL, event_type, count(*), min(position), max(position)
-           FROM events.event_store GROUP BY ALL ORDER BY ALL""").fetchall()
+        """
+        if breakdown
+        else """SELECT source_kind, NULL, event_type, count(*), min(position), max(position)
+           FROM events.event_store GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
     last = con.execute("SELECT coalesce(max(position), 0), count(*) FROM events.event_store").fetchone()
-    return (_table(["source", "part", "event_type", "events", "first", "last"], rows)
-            + f"\nlast position: {last[0]} ({last[1]} events)")
+    return (
+        _table(["source", "part", "event_type", "events", "first", "last"], rows)
+        + f"\nlast position: {last[0]} ({last[1]} events)"
+    )
 
 
 def open_quarantine(con: duckdb.DuckDBPyConnection) -> str:
@@ -78,13 +89,16 @@ def open_quarantine(con: duckdb.DuckDBPyConnection) -> str:
         SELECT count(*), count(*) FILTER (reason_code = 'awaiting_target'),
                (SELECT count(*) FROM events.quarantine_resolutions)
         FROM {OPEN_QUARANTINE}""").fetchone()
-    return (f"quarantine: {rows[0]} rows open ({rows[1]} corrections waiting for their record), "
-            f"{rows[2]} settled by requeue")
+    return (
+        f"quarantine: {rows[0]} rows open ({rows[1]} corrections waiting for their record), "
+        f"{rows[2]} settled by requeue"
+    )
 
 
 def marts_summary(con: duckdb.DuckDBPyConnection) -> str:
     tables = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall()
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+    ).fetchall()
     rows = [(f"marts.{t}", con.execute(f'SELECT count(*) FROM marts."{t}"').fetchone()[0]) for (t,) in tables]
     return _table(["mart", "rows"], rows) if rows else "marts: none built"
 
@@ -95,10 +109,13 @@ def status(con: duckdb.DuckDBPyConnection) -> str:
 
 def run_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int], after_position: int) -> str:
     added, total = con.execute(
-        "SELECT count(*) FILTER (position > ?), count(*) FROM events.event_store", [after_position]).fetchone()
-    return "\n\n".join([
-        batches_summary(con, batch_ids),
-        f"events:  {added} added, {total} in the store",
-        quarantine_summary(con, batch_ids),
-        marts_summary(con),
-    ])
+        "SELECT count(*) FILTER (position > ?), count(*) FROM events.event_store", [after_position]
+    ).fetchone()
+    return "\n\n".join(
+        [
+            batches_summary(con, batch_ids),
+            f"events:  {added} added, {total} in the store",
+            quarantine_summary(con, batch_ids),
+            marts_summary(con),
+        ]
+    )

@@ -12,9 +12,9 @@ import fcntl
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -72,10 +72,14 @@ def writer_lock(warehouse: Path | str, timeout: float | None = None) -> Iterator
                 if time.monotonic() >= deadline:
                     raise WarehouseBusy(
                         f"the warehouse {warehouse} is being written by {holder}; gave up after {timeout:.0f} s "
-                        f"(wait for it to finish, or stop it; JB_LOCK_TIMEOUT sets the wait)") from None
+                        f"(wait for it to finish, or stop it; JB_LOCK_TIMEOUT sets the wait)"
+                    ) from None
                 if not told:
-                    print(f"waiting up to {timeout:.0f} s for the warehouse: {holder} is writing it",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"waiting up to {timeout:.0f} s for the warehouse: {holder} is writing it",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     told = True
                 time.sleep(0.2)
         os.ftruncate(fd, 0)

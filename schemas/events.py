@@ -17,10 +17,12 @@ from pipelines.ingest.source_kind import SourceKind
 def _corrections_follow_target(df: pd.DataFrame) -> pd.Series:
     """A correction is stored after the event it corrects, in the same stream."""
     target = df[["event_id", "position", "stream_id"]].rename(
-        columns={"event_id": "corrects_event_id", "position": "target_position", "stream_id": "target_stream"})
+        columns={"event_id": "corrects_event_id", "position": "target_position", "stream_id": "target_stream"}
+    )
     joined = df[["corrects_event_id", "position", "stream_id"]].merge(target, on="corrects_event_id", how="left")
     ok = joined["corrects_event_id"].isna() | (
-        (joined["target_position"] < joined["position"]) & (joined["target_stream"] == joined["stream_id"]))
+        (joined["target_position"] < joined["position"]) & (joined["target_stream"] == joined["stream_id"])
+    )
     return pd.Series(ok.to_numpy(), index=df.index)
 
 
@@ -52,9 +54,12 @@ def stored_events_schema(kind: SourceKind) -> pa.DataFrameSchema:
             "corrects_event_id": pa.Column(str, nullable=True),
         },
         checks=[
-            pa.Check(corrections_point_back,
-                     error="amend/void events name the event they correct, other events do not"),
-            pa.Check(_corrections_follow_target, error="a correction is stored after its target, in the target's stream"),
+            pa.Check(
+                corrections_point_back, error="amend/void events name the event they correct, other events do not"
+            ),
+            pa.Check(
+                _corrections_follow_target, error="a correction is stored after its target, in the target's stream"
+            ),
             pa.Check(_versions_follow_positions, error="stream versions count 1, 2, 3 … in position order"),
         ],
         unique=["stream_id", "stream_version"],

@@ -27,14 +27,14 @@ def field_checks(f: Field) -> list[pa.Check]:
     """What the field's declaration says: required, and text given must parse."""
     raw, name = f"{f.name}_raw", f.name
     if f.required and f.type.expected:
-        return [row_check(lambda df: df[name].notna(),
-                          f"{f.label} '{{{raw}}}' is empty or not {f.type.expected}")]
+        return [row_check(lambda df: df[name].notna(), f"{f.label} '{{{raw}}}' is empty or not {f.type.expected}")]
     checks = []
     if f.required:
         checks.append(row_check(lambda df: df[name].notna(), f"{f.label} is empty"))
     if f.type.expected:
-        checks.append(row_check(lambda df: df[raw].isna() | df[name].notna(),
-                                f"{f.label} '{{{raw}}}' is not {f.type.expected}"))
+        checks.append(
+            row_check(lambda df: df[raw].isna() | df[name].notna(), f"{f.label} '{{{raw}}}' is not {f.type.expected}")
+        )
     return checks
 
 
@@ -42,7 +42,9 @@ def raw_schema(kind: SourceKind) -> pa.DataFrameSchema:
     checks = [c for f in kind.fields for c in field_checks(f)] + kind.rules()
     columns = {"file_no": pa.Column("int32"), "source_row": pa.Column("int64")}
     # coerced: a whole-number column with blanks arrives from Arrow as float64
-    columns |= {f.name: pa.Column(_DTYPES[f.type], nullable=True, coerce=True)
-                for f in kind.fields if f.type in _DTYPES}
-    return pa.DataFrameSchema(columns=columns, checks=checks, unique=["file_no", "source_row"], strict=False,
-                              name=f"{kind.name}_rows")
+    columns |= {
+        f.name: pa.Column(_DTYPES[f.type], nullable=True, coerce=True) for f in kind.fields if f.type in _DTYPES
+    }
+    return pa.DataFrameSchema(
+        columns=columns, checks=checks, unique=["file_no", "source_row"], strict=False, name=f"{kind.name}_rows"
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import duckdb
 
@@ -80,8 +80,13 @@ def header_text(columns: Sequence[str], headers: str = "ko") -> list[str]:
     raise ValueError(headers)
 
 
-def csv_text(rows: Sequence[dict], *, columns: Sequence[str] | None = None, headers: str = "ko",
-             title_rows: Sequence[Sequence[str]] = ()) -> str:
+def csv_text(
+    rows: Sequence[dict],
+    *,
+    columns: Sequence[str] | None = None,
+    headers: str = "ko",
+    title_rows: Sequence[Sequence[str]] = (),
+) -> str:
     columns = list(columns) if columns is not None else columns_of(rows)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -93,21 +98,32 @@ def csv_text(rows: Sequence[dict], *, columns: Sequence[str] | None = None, head
     return buf.getvalue()
 
 
-def write_csv(path: Path, rows: Sequence[dict], *, columns: Sequence[str] | None = None,
-              headers: str = "ko", encoding: str = "utf-8",
-              title_rows: Sequence[Sequence[str]] = ()) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict],
+    *,
+    columns: Sequence[str] | None = None,
+    headers: str = "ko",
+    encoding: str = "utf-8",
+    title_rows: Sequence[Sequence[str]] = (),
+) -> Path:
     """Write a centre log CSV (header on the line after `title_rows`); `encoding` may be
     'utf-8', 'utf-8-sig' (with BOM) or 'cp949'."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(csv_text(rows, columns=columns, headers=headers, title_rows=title_rows)
-                     .encode(encoding))
+    path.write_bytes(csv_text(rows, columns=columns, headers=headers, title_rows=title_rows).encode(encoding))
     return path
 
 
-def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence], *,
-               title_rows: Sequence[Sequence] = (), other_sheets: dict | None = None,
-               active_sheet: int = 0) -> Path:
+def write_xlsx(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    title_rows: Sequence[Sequence] = (),
+    other_sheets: dict | None = None,
+    active_sheet: int = 0,
+) -> Path:
     """An .xlsx whose first sheet holds `title_rows`, `header`, then `rows` (cells as given:
     datetime, int, float or str); `other_sheets` adds later sheets {name: [rows]}."""
     import openpyxl

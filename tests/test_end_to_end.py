@@ -22,8 +22,14 @@ pytestmark = pytest.mark.slow
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=PROJECT_DIR, env=environment,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def table_2_9() -> dict[str, dict[str, float]]:
@@ -42,16 +48,23 @@ def bundled_run(tmp_path_factory):
 def test_all_rows_reproduce_table_2_9(bundled_run):
     warehouse, _ = bundled_run
     con = duckdb.connect(str(warehouse), read_only=True)
-    got = {str(r[0]): r[1:] for r in con.execute(
-        """SELECT year, supported_firms, importers_discovered, difficulties_resolved, consultations,
+    got = {
+        str(r[0]): r[1:]
+        for r in con.execute(
+            """SELECT year, supported_firms, importers_discovered, difficulties_resolved, consultations,
                   round(consultation_amount_usd / 1e6, 1)
-           FROM marts.result_evaluation WHERE center = 'all' AND year BETWEEN 2019 AND 2022""").fetchall()}
+           FROM marts.result_evaluation WHERE center = 'all' AND year BETWEEN 2019 AND 2022"""
+        ).fetchall()
+    }
     expected = table_2_9()
     for year in YEARS:
         assert got[year] == (
-            expected["supported_firms"][year], expected["importers_discovered"][year],
-            expected["difficulties_resolved"][year], expected["consultations"][year],
-            expected["consultation_amount_usd_million"][year]), year
+            expected["supported_firms"][year],
+            expected["importers_discovered"][year],
+            expected["difficulties_resolved"][year],
+            expected["consultations"][year],
+            expected["consultation_amount_usd_million"][year],
+        ), year
 
 
 def test_run_prints_a_summary_and_reports_quarantine(bundled_run):

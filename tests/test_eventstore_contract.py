@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from helpers import (
     PROJECT_DIR,
     batches,
@@ -35,6 +34,7 @@ from helpers import (
     write_csv,
     write_xlsx,
 )
+
 from pipelines import warehouse as wh
 from pipelines.eventstore import store
 from pipelines.ingest.runner import ingest_file
@@ -59,13 +59,19 @@ def amend(record_id: str, corrects: str, **fields) -> dict:
 
 
 def void(record_id: str, corrects: str, **fields) -> dict:
-    row = {"record_id": record_id, "center": "hanoi", "date": "2022-03-20",
-           "correction": "취소", "corrects_record_id": corrects}
+    row = {
+        "record_id": record_id,
+        "center": "hanoi",
+        "date": "2022-03-20",
+        "correction": "취소",
+        "corrects_record_id": corrects,
+    }
     row.update(fields)
     return row
 
 
 # --------------------------------------------------------------------------- idempotent append
+
 
 def test_same_file_twice_and_under_another_name_is_a_duplicate_batch(warehouse, src):
     first = write_csv(src / "2022-03.csv", [consultation("HAN-1"), rec("HAN-2"), rec("HAN-3", center="런던")])
@@ -94,8 +100,10 @@ def test_same_file_twice_and_under_another_name_is_a_duplicate_batch(warehouse, 
 
 def test_ingesting_a_whole_folder_twice_adds_nothing(warehouse, src):
     write_csv(src / "2022-01.csv", [consultation("HAN-1"), rec("HAN-2"), rec("HAN-3", date="2022-02-30")])
-    write_csv(src / "2022-02.csv", [amend("HAN-4", "HAN-1", amount="1500"), void("HAN-5", "HAN-2"),
-                                    rec("HAN-6"), amend("HAN-7", "HAN-404")])
+    write_csv(
+        src / "2022-02.csv",
+        [amend("HAN-4", "HAN-1", amount="1500"), void("HAN-5", "HAN-2"), rec("HAN-6"), amend("HAN-7", "HAN-404")],
+    )
     write_csv(src / "sub" / "2022-03.csv", [rec("HAN-1", firm_id="999-99-99999")], encoding="cp949")
     (src / "notes.txt").write_text("not a log\n", encoding="utf-8")
 
@@ -116,6 +124,7 @@ def test_ingesting_a_whole_folder_twice_adds_nothing(warehouse, src):
 
 # --------------------------------------------------------------------------- record duplicates
 
+
 def test_record_resent_with_identical_content_is_counted_not_stored_twice(warehouse, src):
     ingest(warehouse, write_csv(src / "a.csv", [consultation("HAN-1"), rec("HAN-2")]))
     [second] = ingest(warehouse, write_csv(src / "b.csv", [rec("HAN-2"), rec("HAN-3")]))
@@ -129,20 +138,26 @@ def test_record_resent_with_identical_content_is_counted_not_stored_twice(wareho
     assert count(warehouse, "quarantine") == 0
 
 
-@pytest.mark.parametrize("variant", [
-    {"date": "2022.03.05"},
-    {"date": "2022/3/5"},
-    {"firm_id": "2028100011"},
-    {"amount": "1,000"},
-    {"amount": "1000.00"},
-    {"center": "하노이"},
-    {"activity": "수출상담"},
-    {"currency": "USD", "quantity": "1"},
-    {"date": "2022.03.05", "firm_id": "2028100011", "amount": "1,000", "center": "하노이"},
-], ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items()))
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"date": "2022.03.05"},
+        {"date": "2022/3/5"},
+        {"firm_id": "2028100011"},
+        {"amount": "1,000"},
+        {"amount": "1000.00"},
+        {"center": "하노이"},
+        {"activity": "수출상담"},
+        {"currency": "USD", "quantity": "1"},
+        {"date": "2022.03.05", "firm_id": "2028100011", "amount": "1,000", "center": "하노이"},
+    ],
+    ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items()),
+)
 def test_record_resent_in_another_form_that_means_the_same_is_a_duplicate(warehouse, src, variant):
-    ingest(warehouse, write_csv(src / "a.csv", [consultation("HAN-1", date="2022-03-05",
-                                                             firm_id="202-81-00011", amount="1000")]))
+    ingest(
+        warehouse,
+        write_csv(src / "a.csv", [consultation("HAN-1", date="2022-03-05", firm_id="202-81-00011", amount="1000")]),
+    )
     before = events(warehouse)
     [second] = ingest(warehouse, write_csv(src / "b.csv", [consultation("HAN-1", **variant)]))
 
@@ -152,31 +167,62 @@ def test_record_resent_in_another_form_that_means_the_same_is_a_duplicate(wareho
 
 
 def test_same_records_resent_as_cp949_csv_and_as_xlsx_are_duplicates(warehouse, src):
-    rows = [consultation("HAN-1", firm_name="전북식품(주)", amount="12,500.50", currency="VND"),
-            rec("HAN-2", date="2022-03-07", note="샘플 발송")]
+    rows = [
+        consultation("HAN-1", firm_name="전북식품(주)", amount="12,500.50", currency="VND"),
+        rec("HAN-2", date="2022-03-07", note="샘플 발송"),
+    ]
     ingest(warehouse, write_csv(src / "01.csv", rows))
     before = events(warehouse)
     cp949 = write_csv(src / "02.csv", rows, encoding="cp949")
     xlsx = write_xlsx(
         src / "03.xlsx",
         ["기록번호", "센터", "일자", "활동", "기업번호", "기업명", "수입업체번호", "금액", "통화", "비고"],
-        [["HAN-1", "하노이", dt.datetime(2022, 3, 5), "수출상담", 2028100011, "전북식품(주)", "IMP-001",
-          12500.5, "VND", None],
-         ["HAN-2", "hanoi", dt.datetime(2022, 3, 7), "시장정보제공", 2028100011, None, None, None, None,
-          "샘플 발송"]],
+        [
+            [
+                "HAN-1",
+                "하노이",
+                dt.datetime(2022, 3, 5),
+                "수출상담",
+                2028100011,
+                "전북식품(주)",
+                "IMP-001",
+                12500.5,
+                "VND",
+                None,
+            ],
+            [
+                "HAN-2",
+                "hanoi",
+                dt.datetime(2022, 3, 7),
+                "시장정보제공",
+                2028100011,
+                None,
+                None,
+                None,
+                None,
+                "샘플 발송",
+            ],
+        ],
     )
     results = ingest(warehouse, cp949, xlsx)
 
     assert [(r.status, r.accepted, r.duplicates, r.quarantined) for r in results] == [
-        ("loaded", 0, 2, 0), ("loaded", 0, 2, 0)]
+        ("loaded", 0, 2, 0),
+        ("loaded", 0, 2, 0),
+    ]
     assert events(warehouse) == before
 
 
 def test_record_resent_with_extra_columns_in_another_order_is_a_duplicate(warehouse, src):
     ingest(warehouse, write_csv(src / "a.csv", [rec("HAN-1", 담당자="김민수", 메모="x")]))
-    [second] = ingest(warehouse, write_csv(
-        src / "b.csv", [rec("HAN-1", 담당자="김민수", 메모="x")],
-        columns=["메모", "firm_id", "activity", "date", "center", "record_id", "담당자"]))
+    [second] = ingest(
+        warehouse,
+        write_csv(
+            src / "b.csv",
+            [rec("HAN-1", 담당자="김민수", 메모="x")],
+            columns=["메모", "firm_id", "activity", "date", "center", "record_id", "담당자"],
+        ),
+    )
     assert (second.duplicates, second.quarantined) == (1, 0)
 
 
@@ -187,6 +233,7 @@ def test_record_resent_with_an_added_empty_extra_column_is_a_duplicate(warehouse
 
 
 # --------------------------------------------------------------------------- conflicts
+
 
 def test_same_id_other_content_in_a_later_file_is_quarantined_as_conflict(warehouse, src):
     ingest(warehouse, write_csv(src / "a.csv", [consultation("HAN-1", amount="1000")]))
@@ -203,8 +250,12 @@ def test_same_id_other_content_in_a_later_file_is_quarantined_as_conflict(wareho
 
 
 def test_same_id_other_content_in_the_same_file_is_quarantined_as_conflict(warehouse, src):
-    [result] = ingest(warehouse, write_csv(src / "a.csv", [
-        consultation("HAN-1", amount="1000"), rec("HAN-2"), consultation("HAN-1", amount="2000")]))
+    [result] = ingest(
+        warehouse,
+        write_csv(
+            src / "a.csv", [consultation("HAN-1", amount="1000"), rec("HAN-2"), consultation("HAN-1", amount="2000")]
+        ),
+    )
 
     assert (result.rows_in, result.accepted, result.duplicates, result.quarantined) == (3, 2, 0, 1)
     assert by_record(warehouse)["HAN-1"]["payload"]["amount"] == 1000
@@ -215,19 +266,26 @@ def test_same_id_other_content_in_the_same_file_is_quarantined_as_conflict(wareh
 
 def test_a_conflicting_row_repeated_in_one_file_is_quarantined_both_times(warehouse, src):
     ingest(warehouse, write_csv(src / "a.csv", [consultation("HAN-1", amount="1000")]))
-    [second] = ingest(warehouse, write_csv(src / "b.csv", [
-        consultation("HAN-1", amount="2000"), consultation("HAN-1", amount="2000")]))
+    [second] = ingest(
+        warehouse,
+        write_csv(src / "b.csv", [consultation("HAN-1", amount="2000"), consultation("HAN-1", amount="2000")]),
+    )
     assert (second.accepted, second.duplicates, second.quarantined) == (0, 0, 2)
 
 
 # --------------------------------------------------------------------------- corrections
 
+
 def test_amend_and_void_are_own_events_in_the_stream_of_the_original(warehouse, src):
     ingest(warehouse, write_csv(src / "01.csv", [consultation("HAN-1", amount="1000"), rec("HAN-2")]))
     originals = {e["payload"]["record_id"]: e for e in events(warehouse)}
 
-    [second] = ingest(warehouse, write_csv(src / "02.csv", [
-        amend("HAN-10", "HAN-1", amount="1500", date="2022-03-15"), void("HAN-11", "HAN-2")]))
+    [second] = ingest(
+        warehouse,
+        write_csv(
+            src / "02.csv", [amend("HAN-10", "HAN-1", amount="1500", date="2022-03-15"), void("HAN-11", "HAN-2")]
+        ),
+    )
     assert (second.accepted, second.quarantined) == (2, 0)
 
     ev = by_record(warehouse)
@@ -253,8 +311,7 @@ def test_amend_and_void_are_own_events_in_the_stream_of_the_original(warehouse, 
     assert originals["HAN-1"]["corrects_event_id"] is None
 
 
-@pytest.mark.parametrize("row", [amend("HAN-20", "HAN-404"), void("HAN-20", "HAN-404")],
-                         ids=["정정", "취소"])
+@pytest.mark.parametrize("row", [amend("HAN-20", "HAN-404"), void("HAN-20", "HAN-404")], ids=["정정", "취소"])
 def test_correction_of_an_unknown_record_is_quarantined(warehouse, src, row):
     ingest(warehouse, write_csv(src / "01.csv", [rec("HAN-1")]))
     [result] = ingest(warehouse, write_csv(src / "02.csv", [rec("HAN-2"), row]))
@@ -267,8 +324,7 @@ def test_correction_of_an_unknown_record_is_quarantined(warehouse, src, row):
 
 
 def test_correction_of_a_quarantined_row_of_the_same_file_is_quarantined(warehouse, src):
-    ingest(warehouse, write_csv(src / "01.csv", [
-        rec("HAN-1", date="2022-02-30"), amend("HAN-2", "HAN-1")]))
+    ingest(warehouse, write_csv(src / "01.csv", [rec("HAN-1", date="2022-02-30"), amend("HAN-2", "HAN-1")]))
     assert count(warehouse, "event_store") == 0
     reasons = {q["source_row"]: q["reason"] for q in quarantine(warehouse)}
     assert set(reasons) == {2, 3}
@@ -277,8 +333,7 @@ def test_correction_of_a_quarantined_row_of_the_same_file_is_quarantined(warehou
 
 @pytest.mark.parametrize("layout", ["three files", "one file"])
 def test_correction_of_a_correction_joins_the_same_stream(warehouse, src, layout):
-    rows = [consultation("HAN-1"), amend("HAN-2", "HAN-1", amount="1500"),
-            amend("HAN-3", "HAN-2", amount="1700")]
+    rows = [consultation("HAN-1"), amend("HAN-2", "HAN-1", amount="1500"), amend("HAN-3", "HAN-2", amount="1700")]
     if layout == "three files":
         for i, row in enumerate(rows):
             write_csv(src / f"0{i}.csv", [row])
@@ -296,8 +351,13 @@ def test_correction_of_a_correction_joins_the_same_stream(warehouse, src, layout
 
 
 def test_correction_placed_before_its_original_in_the_same_file_comes_after_it(warehouse, src):
-    [result] = ingest(warehouse, write_csv(src / "01.csv", [
-        amend("HAN-2", "HAN-1", amount="1500"), void("HAN-3", "HAN-4"), consultation("HAN-1"), rec("HAN-4")]))
+    [result] = ingest(
+        warehouse,
+        write_csv(
+            src / "01.csv",
+            [amend("HAN-2", "HAN-1", amount="1500"), void("HAN-3", "HAN-4"), consultation("HAN-1"), rec("HAN-4")],
+        ),
+    )
     assert (result.accepted, result.quarantined) == (4, 0)
 
     ev = by_record(warehouse)
@@ -309,8 +369,13 @@ def test_correction_placed_before_its_original_in_the_same_file_comes_after_it(w
 
 
 def test_every_correction_comes_after_the_event_it_corrects_even_in_a_reversed_chain(warehouse, src):
-    ingest(warehouse, write_csv(src / "01.csv", [
-        amend("HAN-3", "HAN-2", amount="1700"), amend("HAN-2", "HAN-1", amount="1500"), consultation("HAN-1")]))
+    ingest(
+        warehouse,
+        write_csv(
+            src / "01.csv",
+            [amend("HAN-3", "HAN-2", amount="1700"), amend("HAN-2", "HAN-1", amount="1500"), consultation("HAN-1")],
+        ),
+    )
     ev = events(warehouse)
     assert len(ev) == 3
     position = {e["event_id"]: e["position"] for e in ev}
@@ -320,6 +385,7 @@ def test_every_correction_comes_after_the_event_it_corrects_even_in_a_reversed_c
 
 
 # --------------------------------------------------------------------------- positions, ids
+
 
 def _three_batches(src: Path) -> list[Path]:
     return [
@@ -362,8 +428,11 @@ def test_event_ids_are_deterministic_across_fresh_warehouses(tmp_path, src):
         ingest(two, p)
 
     def identity(wh_path):
-        return query(wh_path, "SELECT position, event_id, source_kind, stream_id, stream_version, event_type,"
-                         " content_hash, corrects_event_id, payload::VARCHAR FROM events.event_store ORDER BY position")
+        return query(
+            wh_path,
+            "SELECT position, event_id, source_kind, stream_id, stream_version, event_type,"
+            " content_hash, corrects_event_id, payload::VARCHAR FROM events.event_store ORDER BY position",
+        )
 
     assert identity(one) == identity(two)
     ids = {e["payload"]["record_id"]: e["event_id"] for e in events(one)}
@@ -373,18 +442,32 @@ def test_event_ids_are_deterministic_across_fresh_warehouses(tmp_path, src):
 
 # --------------------------------------------------------------------------- counts balance
 
+
 def test_counts_balance_and_every_data_row_is_accounted_for(warehouse, src):
     files = {
-        write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2"), rec("HAN-3", quantity="0"),
-                                   rec("HAN-4", center="")]): 4,
-        write_csv(src / "02.csv", [rec("HAN-2"), rec("HAN-2", firm_id="2028100011"), consultation("HAN-1", amount="9"),
-                                   amend("HAN-5", "HAN-1"), amend("HAN-6", "HAN-999"), rec("HAN-7")],
-                  encoding="utf-8-sig"): 6,
+        write_csv(
+            src / "01.csv", [consultation("HAN-1"), rec("HAN-2"), rec("HAN-3", quantity="0"), rec("HAN-4", center="")]
+        ): 4,
+        write_csv(
+            src / "02.csv",
+            [
+                rec("HAN-2"),
+                rec("HAN-2", firm_id="2028100011"),
+                consultation("HAN-1", amount="9"),
+                amend("HAN-5", "HAN-1"),
+                amend("HAN-6", "HAN-999"),
+                rec("HAN-7"),
+            ],
+            encoding="utf-8-sig",
+        ): 6,
         write_csv(src / "03.csv", [rec("HAN-8"), rec("HAN-8", activity="샘플발송")], encoding="cp949"): 2,
     }
     ragged = src / "04.csv"
-    ragged.write_text("기록번호,센터,일자,활동,기업번호\nHAN-9,hanoi,2022-03-05,시장정보제공,2028100011\n"
-                      "HAN-10,hanoi\nHAN-11,hanoi,2022-03-05,시장정보제공,2028100011,x,y\n", encoding="utf-8")
+    ragged.write_text(
+        "기록번호,센터,일자,활동,기업번호\nHAN-9,hanoi,2022-03-05,시장정보제공,2028100011\n"
+        "HAN-10,hanoi\nHAN-11,hanoi,2022-03-05,시장정보제공,2028100011,x,y\n",
+        encoding="utf-8",
+    )
     files[ragged] = 3
     results = ingest(warehouse, src)
     ev, qu = events(warehouse), quarantine(warehouse)
@@ -393,7 +476,11 @@ def test_counts_balance_and_every_data_row_is_accounted_for(warehouse, src):
     for r, b in zip(results, batches(warehouse)):
         assert b["rows_in"] == b["rows_accepted"] + b["rows_duplicate"] + b["rows_quarantined"]
         assert (r.rows_in, r.accepted, r.duplicates, r.quarantined) == (
-            b["rows_in"], b["rows_accepted"], b["rows_duplicate"], b["rows_quarantined"])
+            b["rows_in"],
+            b["rows_accepted"],
+            b["rows_duplicate"],
+            b["rows_quarantined"],
+        )
         assert b["rows_in"] == {k.resolve(): v for k, v in files.items()}[Path(b["file_path"])]
         stored_rows = [e["source_row"] for e in ev if e["batch_id"] == b["batch_id"]]
         quarantined_rows = [q["source_row"] for q in qu if q["batch_id"] == b["batch_id"]]
@@ -405,11 +492,11 @@ def test_counts_balance_and_every_data_row_is_accounted_for(warehouse, src):
         assert set(seen) <= set(range(2, b["rows_in"] + 2))
         assert len(seen) + b["rows_duplicate"] == b["rows_in"]
     assert sum(r.rows_in for r in results) == sum(files.values())
-    assert [(r.accepted, r.duplicates, r.quarantined) for r in results] == [
-        (2, 0, 2), (2, 2, 2), (1, 0, 1), (1, 0, 2)]
+    assert [(r.accepted, r.duplicates, r.quarantined) for r in results] == [(2, 0, 2), (2, 2, 2), (1, 0, 1), (1, 0, 2)]
 
 
 # --------------------------------------------------------------------------- append-only
+
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     return {
@@ -425,19 +512,28 @@ def test_a_later_ingest_never_changes_an_earlier_row(warehouse, src):
     before = _snapshot(warehouse)
     assert len(before["event_store"]) == 2 and len(before["quarantine"]) == 1
 
-    second = write_csv(src / "02.csv", [
-        amend("HAN-4", "HAN-1", amount="5"), void("HAN-5", "HAN-2"), rec("HAN-2"),
-        consultation("HAN-1", amount="7"), rec("HAN-3", currency="EUR"), rec("HAN-6")])
+    second = write_csv(
+        src / "02.csv",
+        [
+            amend("HAN-4", "HAN-1", amount="5"),
+            void("HAN-5", "HAN-2"),
+            rec("HAN-2"),
+            consultation("HAN-1", amount="7"),
+            rec("HAN-3", currency="EUR"),
+            rec("HAN-6"),
+        ],
+    )
     ingest(warehouse, first, second, first)
     after = _snapshot(warehouse)
 
-    assert after["event_store"][:len(before["event_store"])] == before["event_store"]
-    assert after["ingest_batches"][:len(before["ingest_batches"])] == before["ingest_batches"]
+    assert after["event_store"][: len(before["event_store"])] == before["event_store"]
+    assert after["ingest_batches"][: len(before["ingest_batches"])] == before["ingest_batches"]
     assert not Counter(before["quarantine"]) - Counter(after["quarantine"])
     assert len(after["event_store"]) == 5  # the later file did add events
 
 
 # --------------------------------------------------------------------------- atomic batches
+
 
 @pytest.mark.parametrize("step", ["_insert_events", "_insert_batch"])
 def test_a_failed_statement_rolls_back_the_whole_batch(warehouse, src, monkeypatch, step):
@@ -481,8 +577,10 @@ def test_transaction_rolls_back_and_reraises_on_any_error(warehouse, src):
     with wh.connect(warehouse) as con:
         with pytest.raises(RuntimeError, match="after the insert"):
             with store.transaction(con):
-                con.execute("INSERT INTO events.ingest_batches VALUES (1, NULL, 'x', 'x', 'h', 1, NULL, "
-                            "'refused', 'r', NULL, 0, 0, 0, 0, NULL, NULL, now(), now())")
+                con.execute(
+                    "INSERT INTO events.ingest_batches VALUES (1, NULL, 'x', 'x', 'h', 1, NULL, "
+                    "'refused', 'r', NULL, 0, 0, 0, 0, NULL, NULL, now(), now())"
+                )
                 assert count(con, "ingest_batches") == 1
                 raise RuntimeError("after the insert")
         assert count(con, "ingest_batches") == 0
@@ -492,7 +590,9 @@ def test_transaction_rolls_back_and_reraises_on_any_error(warehouse, src):
 
 def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
     first = write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
-    victim = write_csv(src / "02.csv", [rec("HAN-3"), rec("HAN-4", quantity="-1"), amend("HAN-5", "HAN-1"), rec("HAN-6")])
+    victim = write_csv(
+        src / "02.csv", [rec("HAN-3"), rec("HAN-4", quantity="-1"), amend("HAN-5", "HAN-1"), rec("HAN-6")]
+    )
     victim_hash = hashlib.sha256(victim.read_bytes()).hexdigest()
     ingest(warehouse, first)
 
@@ -514,8 +614,14 @@ def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
         print("survived", flush=True)
     """)
     env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", script, str(warehouse), str(victim)],
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(warehouse), str(victim)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert "inside=5" in proc.stdout and "survived" not in proc.stdout
 
@@ -530,7 +636,50 @@ def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
     assert set(by_record(warehouse)) == {"HAN-1", "HAN-2", "HAN-3", "HAN-5", "HAN-6"}
 
 
+@pytest.mark.parametrize("kill_after", ["_insert_events", "_insert_quarantine", "_insert_batch"])
+def test_a_process_killed_while_appending_a_chunk_of_files_leaves_each_file_whole_or_absent(warehouse, src, kill_after):
+    write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
+    write_csv(src / "02.csv", [rec("HAN-3"), rec("HAN-4", quantity="-1"), amend("HAN-5", "HAN-1")])
+    write_csv(src / "03.csv", [rec("HAN-6"), void("HAN-7", "HAN-2")])
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        from pipelines.eventstore import store
+        from pipelines.ingest.runner import ingest_paths
+
+        real = store.{kill_after}
+
+        def step_then_die(*args, **kwargs):
+            real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        store.{kill_after} = step_then_die
+        ingest_paths(sys.argv[1], [sys.argv[2]])
+    """)
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(warehouse), str(src)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    # the three files were one transaction: none of them is in
+    for table in ("event_store", "quarantine", "ingest_batches"):
+        assert count(warehouse, table) == 0, table
+
+    results = ingest(warehouse, src)
+    assert [(r.status, r.accepted, r.quarantined) for r in results] == [
+        ("loaded", 2, 0),
+        ("loaded", 2, 1),
+        ("loaded", 2, 0),
+    ]
+    assert [e["position"] for e in events(warehouse)] == list(range(1, 7))
+
+
 # --------------------------------------------------------------------------- refused files
+
 
 def test_unreadable_files_are_refused_and_the_others_still_load(warehouse, src):
     good_a = write_csv(src / "01_good.csv", [rec("HAN-1")])
@@ -564,8 +713,7 @@ def test_unreadable_files_are_refused_and_the_others_still_load(warehouse, src):
     assert sorted(payloads(warehouse)) == ["HAN-1", "HAN-2"]
 
 
-def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release_loads_it(warehouse, src,
-                                                                                          monkeypatch):
+def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release_loads_it(warehouse, src, monkeypatch):
     from pipelines.ingest import runner
 
     real = runner.prepare
@@ -589,7 +737,10 @@ def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release
     monkeypatch.undo()  # the fixed release
     results = ingest(warehouse, src)
     assert [(Path(r.file).name, r.status) for r in results] == [
-        ("02.csv", "loaded"), ("03_copy_of_02.csv", "duplicate"), ("04.csv", "loaded")]
+        ("02.csv", "loaded"),
+        ("03_copy_of_02.csv", "duplicate"),
+        ("04.csv", "loaded"),
+    ]
     assert (results[2].accepted, results[2].duplicates) == (1, 1)
     assert count(warehouse, "event_store") == 3
 
@@ -602,6 +753,8 @@ def test_a_failing_file_and_its_copy_when_everything_else_is_loaded(warehouse, s
     for _ in range(2):
         results = ingest(warehouse, src)
         assert [(Path(r.file).name, r.status) for r in results] == [
-            ("02_broken.xlsx", "refused"), ("03_copy.xlsx", "refused")]
+            ("02_broken.xlsx", "refused"),
+            ("03_copy.xlsx", "refused"),
+        ]
         assert "spreadsheet" in results[1].reason
     assert count(warehouse, "ingest_batches", "status = 'duplicate'") == 0

@@ -41,9 +41,18 @@ def test_two_runs_write_the_same_bytes(scale_one, tmp_path):
     """A second run, in another process with another string-hash seed, writes identical files."""
     first, _ = scale_one
     again = tmp_path / "again"
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                    "from pipelines.generate import generate; generate(Path(sys.argv[1]))", str(again)],
-                   check=True, cwd=PROJECT_DIR, env={**os.environ, "PYTHONHASHSEED": "1"})
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from pipelines.generate import generate; generate(Path(sys.argv[1]))",
+            str(again),
+        ],
+        check=True,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PYTHONHASHSEED": "1"},
+    )
     assert _files(first) == _files(again)
     sample = [f for i, f in enumerate(_files(first)) if i % 9 == 0 or f.suffix == ".xlsx"]
     assert any(f.suffix == ".xlsx" for f in sample) and any(f.suffix == ".csv" for f in sample)
@@ -65,9 +74,19 @@ def test_every_activity_occurs_with_the_fields_it_needs():
     plan = build_plan(1)
     rules = activities()
     assert {a.activity for a in plan.activities} == set(rules)  # the whole catalogue is used
-    missing = [(a.activity, field) for a in plan.activities for field, value in (
-        ("firm", a.firm), ("importer", a.importer), ("amount", a.amount), ("program", a.program),
-        ("tier", a.tier), ("mentor", a.mentor)) if getattr(rules[a.activity], f"needs_{field}") and value is None]
+    missing = [
+        (a.activity, field)
+        for a in plan.activities
+        for field, value in (
+            ("firm", a.firm),
+            ("importer", a.importer),
+            ("amount", a.amount),
+            ("program", a.program),
+            ("tier", a.tier),
+            ("mentor", a.mentor),
+        )
+        if getattr(rules[a.activity], f"needs_{field}") and value is None
+    ]
     assert missing == []
 
 
@@ -101,8 +120,7 @@ def test_writes_only_monthly_logs_of_open_months(scale_one):
     root, summary = scale_one
     files = [f.as_posix() for f in _files(root)]
     assert all(FILE_NAME.fullmatch(f) for f in files), [f for f in files if not FILE_NAME.fullmatch(f)]
-    months = {c: sorted(f.split("_")[-1][:7] for f in files if f.split("/")[1] == c)
-              for c in ("hanoi", "new_delhi")}
+    months = {c: sorted(f.split("_")[-1][:7] for f in files if f.split("/")[1] == c) for c in ("hanoi", "new_delhi")}
     assert (months["hanoi"][0], months["hanoi"][-1], len(months["hanoi"])) == ("2019-11", "2025-12", 74)
     assert (months["new_delhi"][0], months["new_delhi"][-1], len(months["new_delhi"])) == ("2020-04", "2025-12", 69)
     assert 0 < summary["formats"]["xlsx"] <= len(files) / 5
@@ -141,7 +159,8 @@ def test_ingest_of_the_first_months_gives_2019_exactly(scale_one, tmp_path):
     assert [r.status for r in results] == ["loaded"] * 5
     assert sum(r.duplicates for r in results) > 0
     con = duckdb.connect(str(warehouse), read_only=True)
-    firms, imp, diff, cons, usd = con.execute("""
+    firms, imp, diff, cons, usd = con.execute(
+        """
         WITH latest AS (SELECT * FROM events.event_store
                         QUALIFY row_number() OVER (PARTITION BY stream_id ORDER BY stream_version DESC) = 1),
              cur AS (SELECT payload->>'activity' AS a, (payload->>'date')::DATE AS d, payload->>'firm_id' AS f,
@@ -152,14 +171,22 @@ def test_ingest_of_the_first_months_gives_2019_exactly(scale_one, tmp_path):
                sum(q) FILTER (a = 'difficulty_resolved'), sum(q) FILTER (a = 'consultation_held'),
                sum(amt / fx.units_per_usd) FILTER (a = 'consultation_held')
         FROM cur JOIN read_csv(?) AS fx ON fx.currency = cur.cur AND fx.year = year(d)
-        WHERE year(d) = 2019""", [str(PROJECT_DIR / "dbt_project" / "seeds" / "fx_rates_usd.csv")]
+        WHERE year(d) = 2019""",
+        [str(PROJECT_DIR / "dbt_project" / "seeds" / "fx_rates_usd.csv")],
     ).fetchone()
     t = TARGETS[2019]
-    assert (firms, imp, diff, cons) == (t.supported_firms, t.importers_discovered, t.difficulties_resolved, t.consultations)
+    assert (firms, imp, diff, cons) == (
+        t.supported_firms,
+        t.importers_discovered,
+        t.difficulties_resolved,
+        t.consultations,
+    )
     assert abs(usd - t.consultation_usd) < 1
     corrected = con.execute("SELECT count(DISTINCT event_type) FROM events.event_store").fetchone()[0]
     assert corrected == 3  # recorded, amended and voided events all occur
     reasons = [r[0] for r in con.execute("SELECT reason FROM events.quarantine").fetchall()]
-    intended = re.compile(r"record .* with other content|not a known centre|not a date|is negative"
-                          r"|not in the activity catalogue|is not a number|is not a 10-digit|firm_id is required")
+    intended = re.compile(
+        r"record .* with other content|not a known centre|not a date|is negative"
+        r"|not in the activity catalogue|is not a number|is not a 10-digit|firm_id is required"
+    )
     assert reasons and all(intended.search(r) for r in reasons), reasons

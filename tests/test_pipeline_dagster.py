@@ -14,12 +14,12 @@ from pipelines.dbt_project import ensure_manifest
 HEADER = "기록번호,센터,일자,활동,사업,기업번호,기업단계,수입업체번호,금액,통화,수량,정정구분,원기록번호\n"
 ROWS = [
     "HAN-2022-000001,하노이,2022-03-05,사업선정,글로벌 파트너 사업,202-81-00011,성장,,,,,,",
-    "HAN-2022-000002,하노이,2022-03-06,수출상담,,202-81-00011,,IMP-1,\"1,000\",USD,,,",
-    "HAN-2022-000003,하노이,2022-03-07,수출상담,,2028100011,,IMP-2,\"2,320,000\",VND,2,,",
+    'HAN-2022-000002,하노이,2022-03-06,수출상담,,202-81-00011,,IMP-1,"1,000",USD,,,',
+    'HAN-2022-000003,하노이,2022-03-07,수출상담,,2028100011,,IMP-2,"2,320,000",VND,2,,',
     "NDL-2022-000001,뉴델리,2022-04-01,수입업체발굴,,301-81-00022,,,,,12,,",
     "NDL-2022-000002,뉴델리,2022-04-02,애로해소,,301-81-00022,,,,,,,",
     "NDL-2022-000003,뉴델리,2022-04-03,애로해소,,301-81-00033,,,,,,,",
-    "HAN-2022-000004,하노이,2022-03-08,수출상담,,202-81-00011,,IMP-1,\"1,500\",USD,,정정,HAN-2022-000002",
+    'HAN-2022-000004,하노이,2022-03-08,수출상담,,202-81-00011,,IMP-1,"1,500",USD,,정정,HAN-2022-000002',
     "NDL-2022-000004,뉴델리,2022-04-04,,,,,,,,,취소,NDL-2022-000003",
     "HAN-2022-000005,하노이,2022-02-30,애로해소,,202-81-00011,,,,,,,",
 ]
@@ -51,8 +51,12 @@ def test_definitions_show_the_flow(defs_module):
     defs = defs_module.defs
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"center_log_events", "staging/stg_center_log__activities",
-            "marts/result_evaluation", "reference/fx_rates_usd"} <= keys
+    assert {
+        "center_log_events",
+        "staging/stg_center_log__activities",
+        "marts/result_evaluation",
+        "reference/fx_rates_usd",
+    } <= keys
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups["center_log_events"] == "ingest"
     assert groups["staging/stg_center_log__activity_events"] == "staging"
@@ -76,8 +80,11 @@ def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sour
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"center_log_events", "marts/result_evaluation"} <= materialized
-    ingest = next(e.event_specific_data.materialization for e in result.get_asset_materialization_events()
-                  if e.asset_key == dg.AssetKey("center_log_events"))
+    ingest = next(
+        e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("center_log_events")
+    )
     assert ingest.metadata["rows_accepted"].value == 8
     assert ingest.metadata["rows_quarantined"].value == 1
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
@@ -85,10 +92,16 @@ def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sour
     assert all(checks.values()), [k for k, v in checks.items() if not v]
 
     con = duckdb.connect(str(warehouse), read_only=True)
-    rows = {r[0]: r[1:] for r in con.execute(
-        "SELECT center, supported_firms, importers_discovered, difficulties_resolved, consultations,"
-        " consultation_amount_usd FROM marts.result_evaluation WHERE year = 2022").fetchall()}
-    vnd = con.execute("SELECT units_per_usd FROM reference.fx_rates_usd WHERE currency='VND' AND year=2022").fetchone()[0]
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT center, supported_firms, importers_discovered, difficulties_resolved, consultations,"
+            " consultation_amount_usd FROM marts.result_evaluation WHERE year = 2022"
+        ).fetchall()
+    }
+    vnd = con.execute("SELECT units_per_usd FROM reference.fx_rates_usd WHERE currency='VND' AND year=2022").fetchone()[
+        0
+    ]
     # the amendment replaces 1,000 by 1,500; the voided difficulty and the bad date do not count
     assert rows["hanoi"][:4] == (1, 0, 0, 3)
     assert rows["hanoi"][4] == pytest.approx(1500 + 2_320_000 / vnd)

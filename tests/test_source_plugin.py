@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import query, write_xlsx
+
 from pipelines import warehouse as wh
 from pipelines.ingest.fields import DATE, NUMBER, TEXT, Field, FieldSet
 from pipelines.ingest.runner import discover, ingest_files
@@ -20,13 +20,15 @@ from pipelines.ingest.sources import SOURCE_KINDS
 SNAPSHOT = SourceKind(
     name="test_snapshot",
     title="시험 스냅숏 / test snapshot",
-    fields=FieldSet((
-        Field("region", "지역", TEXT, required=True),
-        Field("period", "기간", TEXT, required=True),
-        Field("exports", "수출 금액", NUMBER, aliases=("export amount",)),
-        Field("growth", "수출 증감률", NUMBER),
-        Field("retrieved", "조회일", DATE, required=True),
-    )),
+    fields=FieldSet(
+        (
+            Field("region", "지역", TEXT, required=True),
+            Field("period", "기간", TEXT, required=True),
+            Field("exports", "수출 금액", NUMBER, aliases=("export amount",)),
+            Field("growth", "수출 증감률", NUMBER),
+            Field("retrieved", "조회일", DATE, required=True),
+        )
+    ),
     recognise_by=("region", "period", "exports"),
     key=("region", "period"),
     occurred_on="retrieved",
@@ -51,13 +53,15 @@ def ingest(warehouse: Path, folder: Path):
 
 
 def test_a_made_up_kind_loads_end_to_end(warehouse, src):
-    first = snapshot_file(src / "a_2022.xlsx", [["전북", "2022", "1,234.5", "-3.2", "2023-03-15"],
-                                                ["전북", "2021", "abc", "1", "2023-03-15"]])
+    first = snapshot_file(
+        src / "a_2022.xlsx",
+        [["전북", "2022", "1,234.5", "-3.2", "2023-03-15"], ["전북", "2021", "abc", "1", "2023-03-15"]],
+    )
     [result] = ingest(warehouse, src)
-    assert (result.status, result.source_kind, result.accepted, result.quarantined) == (
-        "loaded", "test_snapshot", 1, 1)
+    assert (result.status, result.source_kind, result.accepted, result.quarantined) == ("loaded", "test_snapshot", 1, 1)
     [(payload, kind, version)] = query(
-        warehouse, "SELECT payload::VARCHAR, source_kind, stream_version FROM events.event_store")
+        warehouse, "SELECT payload::VARCHAR, source_kind, stream_version FROM events.event_store"
+    )
     assert kind == "test_snapshot" and version == 1
     assert '"exports":1234.5' in payload and '"growth":-3.2' in payload
     [(reason,)] = query(warehouse, "SELECT reason FROM events.quarantine")
@@ -68,14 +72,26 @@ def test_a_made_up_kind_loads_end_to_end(warehouse, src):
     first.rename(src / "a_2022_moved.xlsx")  # known bytes under another name: a duplicate batch
     results = ingest(warehouse, src)
     assert sorted((Path(r.file).name, r.status) for r in results) == [
-        ("a_2022_moved.xlsx", "duplicate"), ("b_2022_revised.xlsx", "loaded")]
-    streams = query(warehouse, "SELECT stream_id, stream_version, payload->>'exports' FROM events.event_store "
-                               "ORDER BY position")
+        ("a_2022_moved.xlsx", "duplicate"),
+        ("b_2022_revised.xlsx", "loaded"),
+    ]
+    streams = query(
+        warehouse, "SELECT stream_id, stream_version, payload->>'exports' FROM events.event_store ORDER BY position"
+    )
     assert [(v, x) for _, v, x in streams] == [(1, "1234.5"), (2, "1300.0")]
     assert streams[0][0] == streams[1][0]
 
 
 def test_a_kind_naming_an_unknown_field_is_refused_at_definition():
     with pytest.raises(ValueError, match="unknown fields"):
-        SourceKind(name="bad", title="bad", fields=SNAPSHOT.fields, recognise_by=("nope",), key=("region",),
-                   occurred_on="retrieved", event_type="'x'", event_types=("x",), conflict_hint="")
+        SourceKind(
+            name="bad",
+            title="bad",
+            fields=SNAPSHOT.fields,
+            recognise_by=("nope",),
+            key=("region",),
+            occurred_on="retrieved",
+            event_type="'x'",
+            event_types=("x",),
+            conflict_hint="",
+        )

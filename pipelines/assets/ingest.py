@@ -5,17 +5,16 @@ reports what became of them; each has its own checks: every file could be read, 
 events of its kind satisfy their pandera schema.
 """
 
-
 from collections import Counter
 
 import dagster as dg
 import pandera.pandas as pa
 
 from pipelines import summary
-from pipelines.pool import tag_step
 from pipelines.ingest.runner import discover, ingest_files, new_files
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS
+from pipelines.pool import tag_step
 from pipelines.resources import SourcesFolder, Warehouse
 from schemas.events import STORED_EVENTS_SQL, stored_events_schema
 
@@ -23,13 +22,15 @@ WAREHOUSE_POOL = "warehouse"  # DuckDB allows one writer per file: every writing
 UNRECOGNISED = "unrecognised_sources"
 
 
-def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder,
-            kind: SourceKind | None, key: str) -> dg.MaterializeResult:
+def _ingest(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder, kind: SourceKind | None, key: str
+) -> dg.MaterializeResult:
     def progress(result):
         context.log.info(
             f"{result.status:9} {result.file}: {result.accepted} accepted, "
             f"{result.duplicates} duplicate, {result.quarantined} quarantined"
-            + (f" ({result.reason})" if result.reason else ""))
+            + (f" ({result.reason})" if result.reason else "")
+        )
 
     tag_step(context)
     with warehouse.connect() as con:
@@ -38,7 +39,8 @@ def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: So
         results = ingest_files(con, files, progress, kinds=(kind,) if kind else SOURCE_KINDS)
         events_total, last_position = con.execute(
             "SELECT count(*), coalesce(max(position), 0) FROM events.event_store WHERE source_kind = ?",
-            [kind.name if kind else None]).fetchone()
+            [kind.name if kind else None],
+        ).fetchone()
         reasons = summary.quarantine_summary(con, [r.batch_id for r in results])
     statuses = Counter(r.status for r in results)
     refused = [f"{r.file}: {r.reason}" for r in results if r.status == "refused"]
@@ -57,10 +59,15 @@ def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: So
             "last_position": last_position,
             "quarantine_reasons": dg.MetadataValue.md(f"```\n{reasons}\n```"),
         },
-        check_results=[dg.AssetCheckResult(
-            check_name="no_refused_files", asset_key=key, passed=not refused, severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "none")},
-        )],
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_refused_files",
+                asset_key=key,
+                passed=not refused,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "none")},
+            )
+        ],
     )
 
 
@@ -68,11 +75,17 @@ def ingest_asset(kind: SourceKind) -> dg.AssetsDefinition:
     key = f"{kind.name}_events"
 
     @dg.asset(
-        key=key, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb", "python"},
+        key=key,
+        group_name="ingest",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "python"},
         description=f"{kind.title}: new files of this kind under the sources folder, appended to "
-                    "events.event_store (one batch per file, bad rows to events.quarantine).",
-        check_specs=[dg.AssetCheckSpec("no_refused_files", asset=key,
-                                       description="Every file of this kind offered in this run could be read.")],
+        "events.event_store (one batch per file, bad rows to events.quarantine).",
+        check_specs=[
+            dg.AssetCheckSpec(
+                "no_refused_files", asset=key, description="Every file of this kind offered in this run could be read."
+            )
+        ],
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder):
         return _ingest(context, warehouse, sources, kind, key)
@@ -81,11 +94,19 @@ def ingest_asset(kind: SourceKind) -> dg.AssetsDefinition:
 
 
 @dg.asset(
-    key=UNRECOGNISED, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb", "python"},
+    key=UNRECOGNISED,
+    group_name="ingest",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "python"},
     description="알 수 없는 파일 / Files under the sources folder that no source kind recognises: each is "
-                "recorded as a refused batch with the reason, and fails the check.",
-    check_specs=[dg.AssetCheckSpec("no_refused_files", asset=UNRECOGNISED,
-                                   description="Every file under the sources folder is of a known kind.")],
+    "recorded as a refused batch with the reason, and fails the check.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_refused_files",
+            asset=UNRECOGNISED,
+            description="Every file under the sources folder is of a known kind.",
+        )
+    ],
 )
 def unrecognised_sources(context: dg.AssetExecutionContext, warehouse: Warehouse, sources: SourcesFolder):
     return _ingest(context, warehouse, sources, None, UNRECOGNISED)
@@ -94,8 +115,12 @@ def unrecognised_sources(context: dg.AssetExecutionContext, warehouse: Warehouse
 def events_check(kind: SourceKind) -> dg.AssetChecksDefinition:
     schema = stored_events_schema(kind)
 
-    @dg.asset_check(asset=f"{kind.name}_events", name="events_match_schema", pool=WAREHOUSE_POOL,
-                    description=f"Stored {kind.name} events satisfy the pandera schema of schemas/events.py.")
+    @dg.asset_check(
+        asset=f"{kind.name}_events",
+        name="events_match_schema",
+        pool=WAREHOUSE_POOL,
+        description=f"Stored {kind.name} events satisfy the pandera schema of schemas/events.py.",
+    )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         # In the pool too: DuckDB refuses a reader while another process (dbt) writes the file.
         with warehouse.connect(read_only=True) as con:
@@ -105,8 +130,13 @@ def events_check(kind: SourceKind) -> dg.AssetChecksDefinition:
         except pa.errors.SchemaErrors as exc:
             cases = exc.failure_cases
             by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
-            return dg.AssetCheckResult(passed=False, metadata={
-                "events": len(frame), "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```")})
+            return dg.AssetCheckResult(
+                passed=False,
+                metadata={
+                    "events": len(frame),
+                    "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```"),
+                },
+            )
         return dg.AssetCheckResult(passed=True, metadata={"events": len(frame)})
 
     return _check

@@ -13,9 +13,9 @@ source kind, through the candidates' columns and its `Wording`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import duckdb
 
@@ -60,9 +60,11 @@ def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, int,
 
 def known_paths(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     """(path, sha256) of every file already loaded or logged as a duplicate: not offered again."""
-    return set(con.execute(
-        "SELECT DISTINCT file_path, file_hash FROM events.ingest_batches WHERE status IN ('loaded', 'duplicate')"
-    ).fetchall())
+    return set(
+        con.execute(
+            "SELECT DISTINCT file_path, file_hash FROM events.ingest_batches WHERE status IN ('loaded', 'duplicate')"
+        ).fetchall()
+    )
 
 
 _JUDGE_SQL = """
@@ -170,15 +172,19 @@ class _Discard(Exception):
     """Raised inside the transaction to roll back a chunk that `keep` declined."""
 
 
-def append_chunk(con: duckdb.DuckDBPyConnection, offers: list[Offer], prepared: dict[str, PreparedBatch],
-                 keep: Callable[[list[BatchResult]], bool] | None = None) -> list[BatchResult]:
+def append_chunk(
+    con: duckdb.DuckDBPyConnection,
+    offers: list[Offer],
+    prepared: dict[str, PreparedBatch],
+    keep: Callable[[list[BatchResult]], bool] | None = None,
+) -> list[BatchResult]:
     """Judge and append a chunk of files (in path order) in one transaction: every file's
     batch row, events and quarantined rows, or (on any error) nothing at all.
 
     A requeue offers quarantined rows again (action `requeue`): the rows that now pass are
     appended and their resolution recorded; the others stay in quarantine as they are. When
     `keep(results)` is false the whole chunk is rolled back and nothing is recorded."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     try:
         return _append(con, offers, prepared, keep, started)
     except _Discard:
@@ -190,11 +196,17 @@ def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
         first_batch = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchone()[0]
         after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
         batch_of = {o.file_no: first_batch + i for i, o in enumerate(offers)}
-        con.execute("CREATE OR REPLACE TEMP TABLE chunk_files "
-                    "(file_no INTEGER, batch_id BIGINT, file_name VARCHAR, requeue_of BIGINT)")
-        con.executemany("INSERT INTO chunk_files VALUES (?, ?, ?, ?)",
-                        [(o.file_no, batch_of[o.file_no], o.info.path.name,
-                          o.duplicate_of if o.action == "requeue" else None) for o in offers])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE chunk_files "
+            "(file_no INTEGER, batch_id BIGINT, file_name VARCHAR, requeue_of BIGINT)"
+        )
+        con.executemany(
+            "INSERT INTO chunk_files VALUES (?, ?, ?, ?)",
+            [
+                (o.file_no, batch_of[o.file_no], o.info.path.name, o.duplicate_of if o.action == "requeue" else None)
+                for o in offers
+            ],
+        )
         for batch in prepared.values():
             _judge(con, batch)
         if prepared:
@@ -220,63 +232,130 @@ def _counts(con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after
         return {}
     verdicts = " UNION ALL ".join(
         f"SELECT file_no, verdict FROM {_judged(p)} UNION ALL SELECT file_no, 'rejected' FROM {p.rejected}"
-        for p in prepared)
-    return {row[0]: row[1:] for row in con.execute(f"""
+        for p in prepared
+    )
+    return {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"""
         SELECT v.file_no, count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
                count(*) FILTER (verdict NOT IN ('new', 'duplicate')), any_value(p.first), any_value(p.last)
         FROM ({verdicts}) AS v JOIN chunk_files USING (file_no)
         LEFT JOIN (SELECT batch_id, min(position) AS first, max(position) AS last FROM events.event_store
                    WHERE position > ? GROUP BY batch_id) AS p USING (batch_id)
         GROUP BY v.file_no
-    """, [after]).fetchall()}
+    """,
+            [after],
+        ).fetchall()
+    }
 
 
-def _batch_result(o: Offer, batch_of: dict[int, int], counts: dict[int, tuple], rows_in: dict[int, int],
-                  earlier: list[BatchResult]) -> tuple[BatchResult, int | None]:
+def _batch_result(
+    o: Offer, batch_of: dict[int, int], counts: dict[int, tuple], rows_in: dict[int, int], earlier: list[BatchResult]
+) -> tuple[BatchResult, int | None]:
     """The file's batch row, and the batch it duplicates or re-judges."""
     batch_id, name = batch_of[o.file_no], str(o.info.path)
     if o.copy_of is not None:  # the same bytes as an earlier file of this chunk: as that one went
         original = next(r for r in earlier if r.batch_id == batch_of[o.copy_of])
         if original.status == "refused":
             return BatchResult(batch_id, name, "refused", original.source_kind, reason=original.reason), None
-        return BatchResult(batch_id, name, "duplicate", original.source_kind, original.rows_in, 0,
-                           original.rows_in, 0, f"same content as batch {original.batch_id}"), original.batch_id
+        return BatchResult(
+            batch_id,
+            name,
+            "duplicate",
+            original.source_kind,
+            original.rows_in,
+            0,
+            original.rows_in,
+            0,
+            f"same content as batch {original.batch_id}",
+        ), original.batch_id
     if o.action == "refused":
         return BatchResult(batch_id, name, "refused", o.source_kind, reason=o.reason), None
     if o.action == "duplicate":
-        return BatchResult(batch_id, name, "duplicate", o.source_kind, o.rows_in, 0, o.rows_in, 0,
-                           f"same content as batch {o.duplicate_of}"), o.duplicate_of
+        return BatchResult(
+            batch_id,
+            name,
+            "duplicate",
+            o.source_kind,
+            o.rows_in,
+            0,
+            o.rows_in,
+            0,
+            f"same content as batch {o.duplicate_of}",
+        ), o.duplicate_of
     accepted, duplicates, quarantined, first, last = counts.get(o.file_no, (0, 0, 0, None, None))
     if o.action == "requeue":
-        return BatchResult(batch_id, name, "requeued", o.source_kind, rows_in[o.file_no], accepted, duplicates,
-                           quarantined,
-                           f"quarantined rows of batch {o.duplicate_of} judged again", first, last), o.duplicate_of
-    return BatchResult(batch_id, name, "loaded", o.source_kind, rows_in[o.file_no], accepted, duplicates, quarantined,
-                       None, first, last), None
+        return BatchResult(
+            batch_id,
+            name,
+            "requeued",
+            o.source_kind,
+            rows_in[o.file_no],
+            accepted,
+            duplicates,
+            quarantined,
+            f"quarantined rows of batch {o.duplicate_of} judged again",
+            first,
+            last,
+        ), o.duplicate_of
+    return BatchResult(
+        batch_id,
+        name,
+        "loaded",
+        o.source_kind,
+        rows_in[o.file_no],
+        accepted,
+        duplicates,
+        quarantined,
+        None,
+        first,
+        last,
+    ), None
 
 
-def _insert_batch(con: duckdb.DuckDBPyConnection, o: Offer, r: BatchResult, duplicate_of: int | None,
-                  started: dt.datetime) -> None:
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection, o: Offer, r: BatchResult, duplicate_of: int | None, started: dt.datetime
+) -> None:
     con.execute(
         """INSERT INTO events.ingest_batches (batch_id, source_kind, file_name, file_path, file_hash, file_bytes,
                encoding, status, reason, duplicate_of, rows_in, rows_accepted, rows_duplicate, rows_quarantined,
                first_position, last_position, started_at, finished_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())""",
-        [r.batch_id, r.source_kind, o.info.path.name, str(o.info.path), o.info.sha256, o.info.size,
-         o.encoding if r.status in ("loaded", "requeued") else None, r.status, r.reason, duplicate_of,
-         r.rows_in, r.accepted, r.duplicates, r.quarantined, r.first_position, r.last_position, started],
+        [
+            r.batch_id,
+            r.source_kind,
+            o.info.path.name,
+            str(o.info.path),
+            o.info.sha256,
+            o.info.size,
+            o.encoding if r.status in ("loaded", "requeued") else None,
+            r.status,
+            r.reason,
+            duplicate_of,
+            r.rows_in,
+            r.accepted,
+            r.duplicates,
+            r.quarantined,
+            r.first_position,
+            r.last_position,
+            started,
+        ],
     )
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int,
-                   recorded_at: dt.datetime) -> None:
+def _insert_events(
+    con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int, recorded_at: dt.datetime
+) -> None:
     # Files in order; in each, originals, then corrections link by link, each in row order: a
     # correction always gets a later position than the event it corrects.
     new = " UNION ALL ".join(
         f"""SELECT file_no, source_row, depth, event_id, '{p.source_kind}' AS source_kind,
                    coalesce(stream_id, resolved_stream) AS stream_id, stream_version, event_type, schema_version,
                    occurred_on, payload, content_hash, corrects_event_id
-            FROM {_judged(p)} WHERE verdict = 'new'""" for p in prepared)
+            FROM {_judged(p)} WHERE verdict = 'new'"""
+        for p in prepared
+    )
     con.execute(
         f"""
         INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
@@ -321,7 +400,8 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) 
 
 def _insert_resolutions(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, after: int) -> None:
     """For a requeue: what became of each re-judged row that now passes."""
-    con.execute(f"""
+    con.execute(
+        f"""
         INSERT INTO events.quarantine_resolutions (batch_id, source_row, resolved_by_batch, resolution, position,
                                                   resolved_at)
         SELECT f.requeue_of, j.source_row, f.batch_id,
@@ -329,4 +409,6 @@ def _insert_resolutions(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch,
         FROM {_judged(prepared)} AS j JOIN chunk_files AS f USING (file_no)
         LEFT JOIN events.event_store AS e ON e.position > ? AND e.event_id = j.event_id AND j.verdict = 'new'
         WHERE f.requeue_of IS NOT NULL AND j.verdict IN ('new', 'duplicate')
-    """, [after])
+    """,
+        [after],
+    )

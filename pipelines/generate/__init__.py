@@ -51,8 +51,12 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2023) -> dict:
         rows_by_year.setdefault(style.year, Counter())[style.center] += len(rows)
         kinds.update(r.kind for r in rows)
     return {
-        "out_dir": str(out_dir), "scale": scale, "seed": seed,
-        "files": sum(formats.values()), "formats": dict(sorted(formats.items())), "bytes": size,
+        "out_dir": str(out_dir),
+        "scale": scale,
+        "seed": seed,
+        "files": sum(formats.values()),
+        "formats": dict(sorted(formats.items())),
+        "bytes": size,
         "rows": sum(kinds.values()),
         "rows_by_year": {y: dict(sorted(c.items())) for y, c in sorted(rows_by_year.items())},
         "row_kinds": dict(sorted(kinds.items())),

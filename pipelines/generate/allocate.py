@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Sequence
 
 
 def split_total(total: int, weights: Sequence[float], minimum: int = 0) -> list[int]:
@@ -61,5 +61,5 @@ def workday(rng: random.Random, start: date, end: date) -> date:
 def weighted_pick(rng: random.Random, items: Sequence, item_weights: Sequence[float], k: int) -> list[int]:
     """Indexes of k items drawn without replacement, likelier the heavier (Efraimidis–Spirakis),
     returned in the items' order."""
-    keys = sorted(range(len(items)), key=lambda i: -rng.random() ** (1.0 / item_weights[i]))
-    return sorted(keys[:max(0, k)])
+    keys = sorted(range(len(items)), key=lambda i: -(rng.random() ** (1.0 / item_weights[i])))
+    return sorted(keys[: max(0, k)])

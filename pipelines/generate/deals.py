@@ -35,9 +35,12 @@ def opportunities(desk: Desk, consultations: int, amount_cents: int) -> None:
     """Consultations (exact count and USD amount) with the stages before and after them."""
     rng, cy = desk.rng, desk.cy
     candidates, weights = [], []
-    partners = {f.serial for p, firms in cy.enrolled.items()
-                if p in ("global_partner", "partner_info", "partner_marketing", "partner_aftercare")
-                for f in firms}
+    partners = {
+        f.serial
+        for p, firms in cy.enrolled.items()
+        if p in ("global_partner", "partner_info", "partner_marketing", "partner_aftercare")
+        for f in firms
+    }
     fair = {f.serial for f in cy.enrolled.get("export_work_support", [])}
     for f in cy.firms + cy.visitors:
         w = 3.0 if f.serial in partners else 1.5 if f.serial in fair else 1.0 if rng.random() < 0.15 else 0
@@ -57,8 +60,15 @@ def opportunities(desk: Desk, consultations: int, amount_cents: int) -> None:
         _follow_up(desk, o)
     for f in (f for f in cy.firms if f.serial in partners):
         for _ in range(rng.randint(0, 2)):  # importers introduced that never reach a meeting
-            desk.add(desk.day(f, 7), "importer_info_provided", f, importer=desk.importers.new(rng),
-                     program=desk.filed_under(f), channel="online", note="바이어 프로필 송부")
+            desk.add(
+                desk.day(f, 7),
+                "importer_info_provided",
+                f,
+                importer=desk.importers.new(rng),
+                program=desk.filed_under(f),
+                channel="online",
+                note="바이어 프로필 송부",
+            )
 
 
 def _consult(desk: Desk, firm: Firm, size: int) -> Opportunity:
@@ -69,17 +79,29 @@ def _consult(desk: Desk, firm: Firm, size: int) -> Opportunity:
         info_day = max(desk.day(firm), first - timedelta(days=rng.randint(5, 40)))
         info_day = min(info_day, first)
         if rng.random() < NAMED_DISCOVERY:
-            desk.add(info_day, "importer_discovered", firm, importer=opp.importer,
-                     program=desk.filed_under(firm))
-        desk.add(info_day, "importer_info_provided", firm, importer=opp.importer,
-                 program=desk.filed_under(firm), channel="online")
+            desk.add(info_day, "importer_discovered", firm, importer=opp.importer, program=desk.filed_under(firm))
+        desk.add(
+            info_day,
+            "importer_info_provided",
+            firm,
+            importer=opp.importer,
+            program=desk.filed_under(firm),
+            channel="online",
+        )
     day = first
     program = desk.filed_under(firm)
     while size > 0:
         q = 2 if size >= 2 and rng.random() < 0.05 else 1  # two sessions logged as one row
-        row = desk.add(day, "consultation_held", firm, importer=opp.importer, program=program,
-                       channel=desk.online(), quantity=q,
-                       note=f"{q}회 상담" if q > 1 else rng.choice(CONSULT_NOTES) if rng.random() < 0.3 else "")
+        row = desk.add(
+            day,
+            "consultation_held",
+            firm,
+            importer=opp.importer,
+            program=program,
+            channel=desk.online(),
+            quantity=q,
+            note=f"{q}회 상담" if q > 1 else rng.choice(CONSULT_NOTES) if rng.random() < 0.3 else "",
+        )
         opp.consultations.append(row)
         size -= q
         day = desk.day(firm, first=day + timedelta(days=rng.randint(7, 40)))
@@ -95,21 +117,36 @@ def _follow_up(desk: Desk, opp: Opportunity) -> None:
     if year >= 2023:
         for r in opp.consultations:
             if r.channel == "offline" and rng.random() < 0.2:
-                desk.add(r.day, "interpretation", firm, importer=opp.importer, program="interpretation",
-                         channel="offline")
+                desk.add(
+                    r.day, "interpretation", firm, importer=opp.importer, program="interpretation", channel="offline"
+                )
     if rng.random() < REFERRAL_CHANCE:
-        desk.add(desk.day(firm, first=first), "agency_referral", firm, importer=opp.importer,
-                 note=rng.choice(REFERRAL_NOTES))
+        desk.add(
+            desk.day(firm, first=first), "agency_referral", firm, importer=opp.importer, note=rng.choice(REFERRAL_NOTES)
+        )
     if rng.random() < MOU_CHANCE and (first + timedelta(days=30)) <= desk.end:
-        desk.add(desk.day(firm, first=first + timedelta(days=3)), "mou_signed", firm,
-                 importer=opp.importer, program=program, channel="offline",
-                 amount=float(max(1000, round(value * rng.uniform(0.5, 1.2), -2))))
+        desk.add(
+            desk.day(firm, first=first + timedelta(days=3)),
+            "mou_signed",
+            firm,
+            importer=opp.importer,
+            program=program,
+            channel="offline",
+            amount=float(max(1000, round(value * rng.uniform(0.5, 1.2), -2))),
+        )
     signed = last + timedelta(days=rng.randint(14, 90))
     if rng.random() < CONTRACT_CHANCE[firm.tiers[year]] and signed <= desk.end - timedelta(days=3):
         usd = max(1000.0, round(value * rng.uniform(0.1, 0.6), -1))
         currency = "USD" if rng.random() < 0.85 else centres()[desk.cy.center].local_currency
-        desk.add(desk.day(firm, first=signed), "contract_signed", firm, importer=opp.importer,
-                 program=program, amount=in_currency(usd, currency, year), currency=currency)
+        desk.add(
+            desk.day(firm, first=signed),
+            "contract_signed",
+            firm,
+            importer=opp.importer,
+            program=program,
+            amount=in_currency(usd, currency, year),
+            currency=currency,
+        )
 
 
 def exports(desk: Desk, amount_cents: int) -> None:
@@ -121,15 +158,17 @@ def exports(desk: Desk, amount_cents: int) -> None:
             f, usd, latest = signed.get(a.firm.serial, (a.firm, 0.0, a.day))
             signed[a.firm.serial] = (f, usd + a.amount / fx_rates()[(a.currency, year)], max(latest, a.day))
     typical = sorted(v[1] for v in signed.values())[len(signed) // 2] if signed else 30_000.0
-    regular = [(f, typical, None) for f in desk.cy.firms
-               if f.serial not in signed and f.tiers[year] != "beginner" and rng.random() < 0.25]
+    regular = [
+        (f, typical, None)
+        for f in desk.cy.firms
+        if f.serial not in signed and f.tiers[year] != "beginner" and rng.random() < 0.25
+    ]
     exporters = list(signed.values()) + regular or [(f, typical, None) for f in desk.cy.firms[:3]]
     rows, bias = [], []
     for firm, usd, after in exporters:
         n = 1 if usd < typical else rng.randint(1, 3)
         for _ in range(n):
             first = after + timedelta(days=14) if after else None
-            rows.append(desk.add(desk.day(firm, 60, first), "export_shipped", firm,
-                                 program=desk.filed_under(firm)))
+            rows.append(desk.add(desk.day(firm, 60, first), "export_shipped", firm, program=desk.filed_under(firm)))
             bias.append(usd / n)
     settle_amounts(rows, amount_cents, rng, year, {"KRW": 0.12}, bias)

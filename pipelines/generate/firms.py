@@ -65,13 +65,17 @@ class _Carry:
 
 def quotas(year: int, scale: int) -> dict[str, int]:
     """Firms selected per centre and programme; the ladder programmes exist from 2023."""
-    q = {"global_partner": 25 if year < 2023 else 20, "sample_shipping": 20, "showroom": 20,
-         "product_briefing": 8, "export_work_support": 15}
+    q = {
+        "global_partner": 25 if year < 2023 else 20,
+        "sample_shipping": 20,
+        "showroom": 20,
+        "product_briefing": 8,
+        "export_work_support": 15,
+    }
     if 2020 <= year <= 2023:  # the COVID-19 urgent-task programme
         q["urgent_tasks"] = 15 if year < 2023 else 8
     if year >= 2023:
-        q.update(partner_info=12, partner_marketing=10, partner_aftercare=8, product_pretest=3,
-                 experience_panel=3)
+        q.update(partner_info=12, partner_marketing=10, partner_aftercare=8, product_pretest=3, experience_panel=3)
     return {k: v * scale for k, v in q.items()}
 
 
@@ -99,8 +103,12 @@ def build_years(firm_targets: dict[int, int], seed: int, scale: int) -> dict[tup
         active = continuing + new
         nxt = _Carry(active)
         for center in open_centres(year):
-            cy = CentreYear(center, year, max(date(year, 1, 1), centres()[center].opened_on),
-                            [f for f in active if f.home == center])
+            cy = CentreYear(
+                center,
+                year,
+                max(date(year, 1, 1), centres()[center].opened_on),
+                [f for f in active if f.home == center],
+            )
             _enrol(rng, cy, {f.serial for f in new}, climbing, carry, nxt, scale)
             last = out.get((center, year - 1))
             cy.mentors = list(last.graduates) if last else []
@@ -119,8 +127,11 @@ def _ladder_next(rng: random.Random, last: str | None) -> str | None:
 
 def _continuing(rng, carry: _Carry, climbing: dict[int, str], target: int) -> list[Firm]:
     """Last year's firms supported again: every climber, and a share of the others."""
-    retained = [f for f in carry.active if f.serial not in climbing and rng.random() < (
-        RETAIN_PARTNER if f.serial in carry.partners else RETAIN_OTHER)]
+    retained = [
+        f
+        for f in carry.active
+        if f.serial not in climbing and rng.random() < (RETAIN_PARTNER if f.serial in carry.partners else RETAIN_OTHER)
+    ]
     keep = set(climbing) | {f.serial for f in pick(rng, retained, target - len(climbing))}
     return [f for f in carry.active if f.serial in keep]
 
@@ -138,8 +149,14 @@ def _new_firms(rng, year, target, continuing, used_ids, serials) -> list[Firm]:
     firms = []
     for home in homes:
         group = names.product_group(rng, home)
-        firm = Firm(next(serials), names.new_brn(rng, used_ids), names.firm_name(rng, group),
-                    group, names.product(rng, group), home)
+        firm = Firm(
+            next(serials),
+            names.new_brn(rng, used_ids),
+            names.firm_name(rng, group),
+            group,
+            names.product(rng, group),
+            home,
+        )
         firm.tiers[year] = rng.choices(TIERS, weights=(50, 35, 15))[0]
         firms.append(firm)
     return firms
@@ -152,8 +169,9 @@ def _grow_tier(rng, firm: Firm, year: int) -> None:
     firm.tiers[year] = tier
 
 
-def _enrol(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], carry: _Carry,
-           nxt: _Carry, scale: int) -> None:
+def _enrol(
+    rng, cy: CentreYear, new: set[int], climbing: dict[int, str], carry: _Carry, nxt: _Carry, scale: int
+) -> None:
     """Select the centre-year's firms into programmes, the ladder first (it has prior claims)."""
     on_ladder = _enrol_ladder(rng, cy, new, climbing, nxt, scale) if cy.year >= 2023 else set()
     off_ladder = [f for f in cy.firms if f.serial not in on_ladder]
@@ -171,8 +189,7 @@ def _enrol(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], carry: 
         cy.enrolled[program] = chosen
 
 
-def _enrol_ladder(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], nxt: _Carry,
-                  scale: int) -> set[int]:
+def _enrol_ladder(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], nxt: _Carry, scale: int) -> set[int]:
     """Fill the rungs: last year's climbers first, then firms of the rung's tier; returns the
     serials placed on the ladder."""
     q = quotas(cy.year, scale)
@@ -185,10 +202,11 @@ def _enrol_ladder(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], 
         if program == "partner_info":  # the ladder is for beginners, newcomers first
             pool = [f for f in free if f.tiers[year] == tier]
             pool.sort(key=lambda f: f.serial not in new)
-            extra = pool[:max(0, q[program] - len(climbers))]
+            extra = pool[: max(0, q[program] - len(climbers))]
         else:
-            extra = pick(rng, [f for f in free if f.tiers[year] == tier and f.serial not in new],
-                         q[program] - len(climbers))
+            extra = pick(
+                rng, [f for f in free if f.tiers[year] == tier and f.serial not in new], q[program] - len(climbers)
+            )
         chosen = climbers + extra
         for f in chosen:
             f.tiers[year] = tier

@@ -15,20 +15,97 @@ from pipelines.generate.firms import CENTRES
 from pipelines.generate.seeds import centres
 from pipelines.generate.targets import LAST_YEAR
 
-FIELDS = ("record_id", "center", "date", "activity", "program", "firm_id", "firm_name", "firm_tier",
-          "product", "importer_id", "importer_name", "channel", "amount", "currency", "quantity",
-          "correction", "corrects_record_id", "mentor_firm_id", "note")
-KO_HEADER = dict(zip(FIELDS, ("기록번호", "센터", "일자", "활동", "사업", "기업번호", "기업명", "기업단계", "품목",
-                              "수입업체번호", "수입업체명", "방식", "금액", "통화", "수량", "정정구분", "원기록번호",
-                              "멘토기업번호", "비고")))
+FIELDS = (
+    "record_id",
+    "center",
+    "date",
+    "activity",
+    "program",
+    "firm_id",
+    "firm_name",
+    "firm_tier",
+    "product",
+    "importer_id",
+    "importer_name",
+    "channel",
+    "amount",
+    "currency",
+    "quantity",
+    "correction",
+    "corrects_record_id",
+    "mentor_firm_id",
+    "note",
+)
+KO_HEADER = dict(
+    zip(
+        FIELDS,
+        (
+            "기록번호",
+            "센터",
+            "일자",
+            "활동",
+            "사업",
+            "기업번호",
+            "기업명",
+            "기업단계",
+            "품목",
+            "수입업체번호",
+            "수입업체명",
+            "방식",
+            "금액",
+            "통화",
+            "수량",
+            "정정구분",
+            "원기록번호",
+            "멘토기업번호",
+            "비고",
+        ),
+    )
+)
 # column orders of files re-arranged by hand: firm before activity, or money first
 REORDERED = (
-    ("record_id", "date", "center", "firm_id", "firm_name", "firm_tier", "product", "activity",
-     "program", "importer_id", "importer_name", "channel", "amount", "currency", "quantity", "note",
-     "correction", "corrects_record_id", "mentor_firm_id"),
-    ("record_id", "center", "date", "activity", "amount", "currency", "quantity", "program", "firm_id",
-     "firm_name", "firm_tier", "product", "importer_id", "importer_name", "channel", "correction",
-     "corrects_record_id", "mentor_firm_id", "note"),
+    (
+        "record_id",
+        "date",
+        "center",
+        "firm_id",
+        "firm_name",
+        "firm_tier",
+        "product",
+        "activity",
+        "program",
+        "importer_id",
+        "importer_name",
+        "channel",
+        "amount",
+        "currency",
+        "quantity",
+        "note",
+        "correction",
+        "corrects_record_id",
+        "mentor_firm_id",
+    ),
+    (
+        "record_id",
+        "center",
+        "date",
+        "activity",
+        "amount",
+        "currency",
+        "quantity",
+        "program",
+        "firm_id",
+        "firm_name",
+        "firm_tier",
+        "product",
+        "importer_id",
+        "importer_name",
+        "channel",
+        "correction",
+        "corrects_record_id",
+        "mentor_firm_id",
+        "note",
+    ),
 )
 ENGLISH_FILES = {("new_delhi", 2023, 7), ("hanoi", 2024, 2)}
 STAFF_HEADER = {False: "담당자", True: "staff"}
@@ -56,8 +133,9 @@ class FileStyle:
 
     @property
     def path(self) -> PurePosixPath:
-        return PurePosixPath("center_logs", self.center, str(self.year),
-                             f"{self.center}_{self.year}-{self.month:02d}.{self.fmt}")
+        return PurePosixPath(
+            "center_logs", self.center, str(self.year), f"{self.center}_{self.year}-{self.month:02d}.{self.fmt}"
+        )
 
     @property
     def header(self) -> list[str]:
@@ -72,8 +150,7 @@ def file_styles(seed: int) -> list[FileStyle]:
         opened = centres()[center].opened_on
         for year in range(opened.year, LAST_YEAR + 1):
             for month in range(opened.month if year == opened.year else 1, 13):
-                styles.append(_style(random.Random(f"{seed}/layout/{center}/{year}-{month}"),
-                                     center, year, month))
+                styles.append(_style(random.Random(f"{seed}/layout/{center}/{year}-{month}"), center, year, month))
     return sorted(styles, key=lambda s: str(s.path))
 
 
@@ -87,9 +164,16 @@ def _style(rng: random.Random, center: str, year: int, month: int) -> FileStyle:
     fields = FIELDS if english or rng.random() > 0.05 else rng.choice(REORDERED)
     staff = (center == "hanoi" and year >= 2024) or (center == "new_delhi" and year == LAST_YEAR)
     return FileStyle(
-        center=center, year=year, month=month, fmt="xlsx" if xlsx else "csv",
-        encoding=None if xlsx else encoding, english=english, fields=fields,
+        center=center,
+        year=year,
+        month=month,
+        fmt="xlsx" if xlsx else "csv",
+        encoding=None if xlsx else encoding,
+        english=english,
+        fields=fields,
         extras=(STAFF_HEADER[english],) if staff else (),
         centre_as_code=english or rng.random() < 0.25,
         date_style=rng.choices(("iso", "dot", "slash"), weights=(50, 30, 20))[0],
-        thousands=rng.random() < 0.5, usd_written=rng.random() < 0.3)
+        thousands=rng.random() < 0.5,
+        usd_written=rng.random() < 0.3,
+    )

@@ -26,13 +26,24 @@ AMEND, VOID, DUPLICATE = 0.015, 0.006, 0.01  # shares of records that get each k
 LATE = 0.03
 CONFLICTS_PER_YEAR = 2  # per centre, times the scale
 BAD_SHARE = 0.003
-DEFECTS = ("unknown_centre", "impossible_date", "missing_firm", "negative_amount",
-           "unknown_activity", "amount_text", "short_firm_id")
+DEFECTS = (
+    "unknown_centre",
+    "impossible_date",
+    "missing_firm",
+    "negative_amount",
+    "unknown_activity",
+    "amount_text",
+    "short_firm_id",
+)
 FIRM_DEFECTS = {"missing_firm", "short_firm_id"}
 AMOUNT_DEFECTS = {"negative_amount", "amount_text"}
 # activities a hurried entry confuses with each other (all valid rows, so the mistake is stored)
-MIXED_UP = {"consultation_held": "importer_info_provided", "market_info_provided": "importer_discovered",
-            "difficulty_resolved": "urgent_task", "importer_info_provided": "market_info_provided"}
+MIXED_UP = {
+    "consultation_held": "importer_info_provided",
+    "market_info_provided": "importer_discovered",
+    "difficulty_resolved": "urgent_task",
+    "importer_info_provided": "market_info_provided",
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -40,7 +51,7 @@ class Row:
     content: Activity
     kind: str  # record | amend | void | duplicate | conflict | bad
     month: int  # file index (year * 12 + month - 1)
-    target: "Row | None" = None  # the row amended, voided, re-sent or contradicted
+    target: Row | None = None  # the row amended, voided, re-sent or contradicted
     defect: str | None = None  # for bad rows
     record_id: str = ""
 
@@ -83,16 +94,22 @@ def _centre_year(rng, acts, center, scale, by_key, rows) -> None:
             put(Row(a, "record", month))
             extra = put(Row(_extra(rng, a), "record", month))
             put(Row(extra.content, "void", later(month), extra))
-        elif (month < last and draw < AMEND + VOID + DUPLICATE
-              and by_key[(center, month)].extras == by_key[(center, month + 1)].extras):
+        elif (
+            month < last
+            and draw < AMEND + VOID + DUPLICATE
+            and by_key[(center, month)].extras == by_key[(center, month + 1)].extras
+        ):
             original = put(Row(a, "record", month))
             put(Row(a, "duplicate", month + 1, original))
         else:
             plain.append(put(Row(a, "record", month)))
     for row in _sample(rng, [r for r in plain if r.month < last], CONFLICTS_PER_YEAR * scale):
         put(Row(_altered(rng, row.content), "conflict", row.month + 1, row))
-    pools = {"firm": [r for r in plain if r.content.firm is not None],
-             "amount": [r for r in plain if r.content.amount is not None], "any": plain}
+    pools = {
+        "firm": [r for r in plain if r.content.firm is not None],
+        "amount": [r for r in plain if r.content.amount is not None],
+        "any": plain,
+    }
     n_bad = max(1, round(BAD_SHARE * len(acts)))
     start = rng.randrange(len(DEFECTS))
     for k in range(n_bad):
@@ -148,8 +165,14 @@ def _mistake(rng: random.Random, a: Activity, firms: list) -> Activity:
 
 
 def _amend_note(a: Activity, wrong: Activity) -> str:
-    for field, note in (("amount", "금액 정정"), ("currency", "통화 누락 정정"), ("quantity", "수량 정정"),
-                        ("firm", "기업번호 정정"), ("activity", "활동 구분 정정"), ("day", "일자 정정")):
+    for field, note in (
+        ("amount", "금액 정정"),
+        ("currency", "통화 누락 정정"),
+        ("quantity", "수량 정정"),
+        ("firm", "기업번호 정정"),
+        ("activity", "활동 구분 정정"),
+        ("day", "일자 정정"),
+    ):
         if getattr(a, field) != getattr(wrong, field):
             return note
     return "정정"

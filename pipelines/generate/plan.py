@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from pipelines.generate import deals, services
 from pipelines.generate.firms import CentreYear, build_years, quotas
-from pipelines.generate.records import Activity, Desk, ImporterBook, PREFIX
+from pipelines.generate.records import PREFIX, Activity, Desk, ImporterBook
 from pipelines.generate.seeds import fx_rates
 from pipelines.generate.targets import TARGETS, YearTargets, centre_split
 
@@ -66,6 +66,14 @@ def totals(activities: list[Activity]) -> dict[int, YearTargets]:
             s["cons_usd"] += a.amount / rate[(a.currency, y)]
         elif a.activity == "export_shipped":
             s["exp_usd"] += a.amount / rate[(a.currency, y)]
-    return {y: YearTargets(len(firms.get(y, ())), int(s["imp"]), int(s["diff"]), int(s["cons"]),
-                           round(s["cons_usd"]), round(s["exp_usd"]))
-            for y, s in sorted(sums.items())}
+    return {
+        y: YearTargets(
+            len(firms.get(y, ())),
+            int(s["imp"]),
+            int(s["diff"]),
+            int(s["cons"]),
+            round(s["cons_usd"]),
+            round(s["exp_usd"]),
+        )
+        for y, s in sorted(sums.items())
+    }

@@ -53,8 +53,7 @@ class ImporterBook:
     known: list[Importer] = field(default_factory=list)
 
     def new(self, rng: random.Random) -> Importer:
-        imp = Importer(f"{PREFIX[self.center]}-B-{len(self.known) + 1:05d}",
-                       names.importer_name(rng, self.center))
+        imp = Importer(f"{PREFIX[self.center]}-B-{len(self.known) + 1:05d}", names.importer_name(rng, self.center))
         self.known.append(imp)
         return imp
 
@@ -85,8 +84,9 @@ class Desk:
         return date(self.cy.year, 12, 31)
 
     def add(self, day: date, activity: str, firm: Firm | None = None, **fields) -> Activity:
-        act = Activity(self.cy.center, day, activity, firm,
-                       staff=self.rng.choice(names.STAFF[self.cy.center]), **fields)
+        act = Activity(
+            self.cy.center, day, activity, firm, staff=self.rng.choice(names.STAFF[self.cy.center]), **fields
+        )
         self.acts.append(act)
         return act
 
@@ -110,8 +110,15 @@ class Desk:
         return "online" if self.rng.random() < share else "offline"
 
 
-def settle_amounts(rows: list[Activity], total_cents: int, rng: random.Random, year: int,
-                   shares: dict[str, float], bias: list[float] | None = None, unit_cents: int = 1) -> None:
+def settle_amounts(
+    rows: list[Activity],
+    total_cents: int,
+    rng: random.Random,
+    year: int,
+    shares: dict[str, float],
+    bias: list[float] | None = None,
+    unit_cents: int = 1,
+) -> None:
     """Give `rows` amounts whose USD values add up to `total_cents` to the cent.
 
     Amounts are multiples of `unit_cents` where the total allows (estimates are round numbers).
@@ -123,8 +130,7 @@ def settle_amounts(rows: list[Activity], total_cents: int, rng: random.Random, y
     floor = min(50_000 // unit, total_cents // unit // (2 * len(rows)))  # no deal below USD 500 if it fits
     spread = weights(rng, len(rows), 1.0)
     base = bias or [1.0] * len(rows)
-    units = split_total(total_cents // unit, [s * b * r.quantity for s, b, r in zip(spread, base, rows)],
-                        minimum=floor)
+    units = split_total(total_cents // unit, [s * b * r.quantity for s, b, r in zip(spread, base, rows)], minimum=floor)
     for row, c in zip(rows, (u * unit for u in units)):
         draw, row.currency = rng.random(), "USD"
         for currency, share in shares.items():

@@ -47,8 +47,13 @@ class Renderer:
 
     def _fields(self, row: Row) -> dict:
         a, rng, english = row.content, self.rng, self.style.english
-        v = {"record_id": row.record_id, "center": self._centre(), "date": self._date(a.day),
-             "activity": self._activity(a.activity), "note": a.note or None}
+        v = {
+            "record_id": row.record_id,
+            "center": self._centre(),
+            "date": self._date(a.day),
+            "activity": self._activity(a.activity),
+            "note": a.note or None,
+        }
         if a.program:
             v["program"] = a.program if english else program_label(rng, a.program)
         if a.firm is not None:
@@ -56,7 +61,9 @@ class Renderer:
             v["firm_name"] = a.firm.name
             v["product"] = a.firm.product
         if a.tier:
-            v["firm_tier"] = a.tier if english else "성숙" if a.tier == "star" and rng.random() < 0.15 else KO_TIER[a.tier]
+            v["firm_tier"] = (
+                a.tier if english else "성숙" if a.tier == "star" and rng.random() < 0.15 else KO_TIER[a.tier]
+            )
         if a.importer is not None:
             v["importer_id"] = a.importer.importer_id
             v["importer_name"] = a.importer.name
@@ -78,10 +85,14 @@ class Renderer:
     def _void(self, row: Row) -> dict:
         """A withdrawal needs only its id, centre, date and the record it withdraws."""
         a = row.content
-        v = {"record_id": row.record_id, "center": self._centre(), "date": self._date(a.day),
-             "correction": "void" if self.style.english else KO_CORRECTION["void"],
-             "corrects_record_id": row.target.record_id,
-             "note": a.note if a.note == "행사 취소" else "중복 입력 취소"}
+        v = {
+            "record_id": row.record_id,
+            "center": self._centre(),
+            "date": self._date(a.day),
+            "correction": "void" if self.style.english else KO_CORRECTION["void"],
+            "corrects_record_id": row.target.record_id,
+            "note": a.note if a.note == "행사 취소" else "중복 입력 취소",
+        }
         if self.rng.random() < 0.5:
             v["activity"] = self._activity(a.activity)
         return v
@@ -105,7 +116,7 @@ class Renderer:
         elif row.defect == "short_firm_id":
             digits = a.firm.firm_id.replace("-", "")
             cut = rng.randrange(10)
-            v["firm_id"] = digits[:cut] + digits[cut + 1:]  # a digit lost while typing
+            v["firm_id"] = digits[:cut] + digits[cut + 1 :]  # a digit lost while typing
 
     def _centre(self) -> str:
         as_code = self.style.centre_as_code != (self.rng.random() < 0.02)

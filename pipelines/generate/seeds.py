@@ -56,8 +56,11 @@ class CentreDef:
 def activities() -> dict[str, ActivityDef]:
     return {
         r["activity_code"]: ActivityDef(
-            r["activity_code"], r["label_ko"], _aliases(r["aliases"]),
-            *(r[f"needs_{f}"] == "true" for f in ("firm", "importer", "amount", "program", "tier", "mentor")))
+            r["activity_code"],
+            r["label_ko"],
+            _aliases(r["aliases"]),
+            *(r[f"needs_{f}"] == "true" for f in ("firm", "importer", "amount", "program", "tier", "mentor")),
+        )
         for r in _rows("activities.csv")
     }
 
@@ -65,8 +68,7 @@ def activities() -> dict[str, ActivityDef]:
 @cache
 def programs() -> dict[str, ProgramDef]:
     return {
-        r["program_code"]: ProgramDef(r["program_code"], r["name_ko"], _aliases(r["aliases"]),
-                                      r["generation"])
+        r["program_code"]: ProgramDef(r["program_code"], r["name_ko"], _aliases(r["aliases"]), r["generation"])
         for r in _rows("programs.csv")
     }
 
@@ -74,8 +76,9 @@ def programs() -> dict[str, ProgramDef]:
 @cache
 def centres() -> dict[str, CentreDef]:
     return {
-        r["center_code"]: CentreDef(r["center_code"], r["name_ko"], r["local_currency"],
-                                    date.fromisoformat(r["opened_on"]))
+        r["center_code"]: CentreDef(
+            r["center_code"], r["name_ko"], r["local_currency"], date.fromisoformat(r["opened_on"])
+        )
         for r in _rows("centers.csv")
     }
 

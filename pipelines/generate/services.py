@@ -15,10 +15,24 @@ URGENT_CASES = {2020: 30, 2021: 30, 2022: 30, 2023: 15}  # COVID-19 urgent tasks
 
 DISCOVERY_NOTES = ("바이어 리스트 송부", "유통사 DB 조사", "전시회 참가업체 조사", "온라인 B2B 플랫폼 검색")
 DIFFICULTY_NOTES = {
-    "hanoi": ("통관 서류 보완", "위생허가 문의", "라벨링 규정 안내", "바이어 대금 지연", "현지 상표등록 안내",
-              "물류비 견적", "수입허가 문의"),
-    "new_delhi": ("통관 서류 보완", "FSSAI 등록 지원", "BIS 인증 문의", "바이어 대금 지연", "현지 상표등록 안내",
-                  "물류비 견적", "관세율 확인"),
+    "hanoi": (
+        "통관 서류 보완",
+        "위생허가 문의",
+        "라벨링 규정 안내",
+        "바이어 대금 지연",
+        "현지 상표등록 안내",
+        "물류비 견적",
+        "수입허가 문의",
+    ),
+    "new_delhi": (
+        "통관 서류 보완",
+        "FSSAI 등록 지원",
+        "BIS 인증 문의",
+        "바이어 대금 지연",
+        "현지 상표등록 안내",
+        "물류비 견적",
+        "관세율 확인",
+    ),
 }
 MARKET_NOTES = ("현지 시장동향 보고서", "HS코드 및 관세율 안내", "유통채널 조사", "경쟁제품 가격조사", "월간보고서")
 URGENT_NOTES = ("바이어 대면 미팅 대행", "통관 보류 화물 현장 확인", "전시회 부스 대리 운영", "현지 계약서 전달")
@@ -35,8 +49,14 @@ def enrolments(desk: Desk) -> None:
         for f in firms:
             day = workday(rng, first, last)
             desk.starts[f.serial] = min(desk.starts.get(f.serial, day), day)
-            desk.add(day, "firm_enrolled", f, program=program, tier=f.tiers[cy.year],
-                     note=f"{cy.year}년 선정" if rng.random() < 0.2 else "")
+            desk.add(
+                day,
+                "firm_enrolled",
+                f,
+                program=program,
+                tier=f.tiers[cy.year],
+                note=f"{cy.year}년 선정" if rng.random() < 0.2 else "",
+            )
 
 
 def discoveries(desk: Desk, total: int) -> None:
@@ -54,9 +74,14 @@ def discoveries(desk: Desk, total: int) -> None:
     chosen = weighted_pick(rng, firms, weights, bulk)
     for i, n in zip(chosen, split_total(bulk, [weights[i] for i in chosen], minimum=1)):
         for q in chunks(n, rng, 2, 25):
-            desk.add(desk.day(firms[i], 7), "importer_discovered", firms[i], quantity=q,
-                     program=desk.filed_under(firms[i]),
-                     note=rng.choice(DISCOVERY_NOTES) if rng.random() < 0.4 else "")
+            desk.add(
+                desk.day(firms[i], 7),
+                "importer_discovered",
+                firms[i],
+                quantity=q,
+                program=desk.filed_under(firms[i]),
+                note=rng.choice(DISCOVERY_NOTES) if rng.random() < 0.4 else "",
+            )
 
 
 def difficulties(desk: Desk, total: int) -> None:
@@ -71,9 +96,15 @@ def difficulties(desk: Desk, total: int) -> None:
         while n > 0:
             q = 1 if rng.random() < 0.75 else min(n, rng.randint(2, 4))
             program = "consultation_center" if cy.year >= 2023 and rng.random() < 0.4 else desk.filed_under(f)
-            desk.add(desk.day(f), "difficulty_resolved", f, quantity=q, program=program,
-                     channel="online" if rng.random() < 0.7 else "offline",
-                     note=rng.choice(DIFFICULTY_NOTES[cy.center]) if rng.random() < 0.6 else "")
+            desk.add(
+                desk.day(f),
+                "difficulty_resolved",
+                f,
+                quantity=q,
+                program=program,
+                channel="online" if rng.random() < 0.7 else "offline",
+                note=rng.choice(DIFFICULTY_NOTES[cy.center]) if rng.random() < 0.6 else "",
+            )
             n -= q
 
 
@@ -87,8 +118,14 @@ def programme_services(desk: Desk, quotas: dict[str, int]) -> None:
     for f in cy.enrolled.get("sample_shipping", []):
         for _ in range(rng.randint(1, 3)):
             importer = rng.choice(met[f.serial]) if f.serial in met and rng.random() < 0.7 else None
-            desk.add(desk.day(f, 14), "sample_shipped", f, program="sample_shipping", importer=importer,
-                     note=rng.choice(("EMS 발송", "샘플 통관 지원", "특송 배송비 지원")))
+            desk.add(
+                desk.day(f, 14),
+                "sample_shipped",
+                f,
+                program="sample_shipping",
+                importer=importer,
+                note=rng.choice(("EMS 발송", "샘플 통관 지원", "특송 배송비 지원")),
+            )
     _spread(desk, "showroom", "showroom_item", SHOWROOM_ITEMS * scale, one_row=True)
     if cy.year in URGENT_CASES:
         _spread(desk, "urgent_tasks", "urgent_task", URGENT_CASES[cy.year] * scale, one_row=False)
@@ -105,22 +142,34 @@ def _spread(desk: Desk, program: str, activity: str, total: int, one_row: bool) 
     chosen = firms[:total]
     for f, n in zip(chosen, split_total(total, [1.0] * len(chosen), minimum=1)):
         for q in [n] if one_row else [1] * n:
-            desk.add(desk.day(f, 5), activity, f, program=program, quantity=q,
-                     note=f"{n}개 품목 전시" if one_row else desk.rng.choice(URGENT_NOTES))
+            desk.add(
+                desk.day(f, 5),
+                activity,
+                f,
+                program=program,
+                quantity=q,
+                note=f"{n}개 품목 전시" if one_row else desk.rng.choice(URGENT_NOTES),
+            )
 
 
 def ladder(desk: Desk) -> None:
     """Graduations of star firms in December, and last year's graduates mentoring beginners."""
     cy, rng = desk.cy, desk.rng
     for f in cy.graduates:
-        desk.add(workday(rng, date(cy.year, 12, 1), date(cy.year, 12, 20)), "firm_graduated", f,
-                 program="partner_aftercare", tier="star")
+        desk.add(
+            workday(rng, date(cy.year, 12, 1), date(cy.year, 12, 20)),
+            "firm_graduated",
+            f,
+            program="partner_aftercare",
+            tier="star",
+        )
     mentees = cy.enrolled.get(LADDER[0], [])
     for i, mentor in enumerate(cy.mentors):
-        for mentee in mentees[i::max(1, len(cy.mentors))][:2]:
+        for mentee in mentees[i :: max(1, len(cy.mentors))][:2]:
             for _ in range(rng.randint(2, 3)):
-                desk.add(desk.day(mentee, 14), "mentoring", mentee, mentor=mentor, program=LADDER[0],
-                         channel=desk.online())
+                desk.add(
+                    desk.day(mentee, 14), "mentoring", mentee, mentor=mentor, program=LADDER[0], channel=desk.online()
+                )
 
 
 def centre_events(desk: Desk) -> None:
@@ -130,17 +179,31 @@ def centre_events(desk: Desk) -> None:
     share = len(months) / 12
     for m in months:
         for _ in range(rng.randint(1, 2) * scale):
-            desk.add(workday(rng, date(cy.year, m, 1), _month_end(cy.year, m)), "showroom_visit",
-                     program="showroom", quantity=rng.randint(1, 12), note="바이어 방문")
-    events = [("briefing_held", "product_briefing", 2, ("코스메틱쇼", "우수제품 시연회")),
-              ("fair_supported", "export_work_support", 3, ("전북 수출상담회 바이어 모집",))]
+            desk.add(
+                workday(rng, date(cy.year, m, 1), _month_end(cy.year, m)),
+                "showroom_visit",
+                program="showroom",
+                quantity=rng.randint(1, 12),
+                note="바이어 방문",
+            )
+    events = [
+        ("briefing_held", "product_briefing", 2, ("코스메틱쇼", "우수제품 시연회")),
+        ("fair_supported", "export_work_support", 3, ("전북 수출상담회 바이어 모집",)),
+    ]
     if cy.year >= 2023:
-        events += [("council_meeting", "council", 6, ("KOTRA·무역보험공사·무역협회 참석",)),
-                   ("open_consultation", "open_consultation", 8, ("월간 화상 상담회",))]
+        events += [
+            ("council_meeting", "council", 6, ("KOTRA·무역보험공사·무역협회 참석",)),
+            ("open_consultation", "open_consultation", 8, ("월간 화상 상담회",)),
+        ]
     for activity, program, per_year, notes in events:
         for _ in range(max(1, round(per_year * share)) * scale):
-            desk.add(desk.day(), activity, program=program, note=rng.choice(notes),
-                     channel="online" if activity == "open_consultation" else desk.online())
+            desk.add(
+                desk.day(),
+                activity,
+                program=program,
+                note=rng.choice(notes),
+                channel="online" if activity == "open_consultation" else desk.online(),
+            )
 
 
 def market_info(desk: Desk) -> None:
@@ -154,8 +217,14 @@ def market_info(desk: Desk) -> None:
         if f.serial not in served:
             n = max(n, 1)
         for _ in range(n):
-            desk.add(desk.day(f), "market_info_provided", f, program=desk.filed_under(f), channel="online",
-                     note=f"{f.product} {rng.choice(MARKET_NOTES)}" if rng.random() < 0.5 else "")
+            desk.add(
+                desk.day(f),
+                "market_info_provided",
+                f,
+                program=desk.filed_under(f),
+                channel="online",
+                note=f"{f.product} {rng.choice(MARKET_NOTES)}" if rng.random() < 0.5 else "",
+            )
 
 
 def _month_end(year: int, month: int) -> date:

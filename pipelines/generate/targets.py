@@ -23,7 +23,7 @@ class YearTargets:
     consultation_usd: int  # whole dollars; Table 2-9 prints USD million to one decimal
     export_usd: int
 
-    def scaled(self, scale: int) -> "YearTargets":
+    def scaled(self, scale: int) -> YearTargets:
         return YearTargets(*(getattr(self, f.name) * scale for f in fields(self)))
 
 
@@ -40,7 +40,13 @@ TARGETS: dict[int, YearTargets] = {
 # Share of each year's activity that falls to Hanoi; New Delhi takes the rest. Hanoi is the
 # only centre open in 2019 and New Delhi opens in April 2020, so its share grows from there.
 HANOI_SHARE: dict[int, float] = {
-    2019: 1.0, 2020: 0.60, 2021: 0.55, 2022: 0.54, 2023: 0.53, 2024: 0.52, 2025: 0.52,
+    2019: 1.0,
+    2020: 0.60,
+    2021: 0.55,
+    2022: 0.54,
+    2023: 0.53,
+    2024: 0.52,
+    2025: 0.52,
 }
 
 

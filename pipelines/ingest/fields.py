@@ -31,9 +31,7 @@ def normalise_sql(x: str) -> str:
 
 def show_invisibles(text: str) -> str:
     """Text for a message: characters a person cannot see are written as \\uXXXX."""
-    return "".join(
-        c if c == " " or unicodedata.category(c)[0] not in "CZ" else f"\\u{ord(c):04x}" for c in str(text)
-    )
+    return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" else f"\\u{ord(c):04x}" for c in str(text))
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,12 @@ def label(catalogue: str, expected: str) -> FieldType:
 def choice(mapping: dict[str, str], expected: str) -> FieldType:
     """A small closed vocabulary: accepted spellings (case and spaces ignored) -> code."""
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
-    return FieldType(f"choice:{'/'.join(sorted(set(mapping.values())))}", "VARCHAR",
-                     f"CASE lower(replace({{x}}, ' ', '')) {cases} END", expected)
+    return FieldType(
+        f"choice:{'/'.join(sorted(set(mapping.values())))}",
+        "VARCHAR",
+        f"CASE lower(replace({{x}}, ' ', '')) {cases} END",
+        expected,
+    )
 
 
 @dataclass(frozen=True)

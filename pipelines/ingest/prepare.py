@@ -47,10 +47,11 @@ CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
     WHEN regexp_matches(regexp_replace(x, '[\\s\\-]', '', 'g'), '^\\d{10}$')
     THEN regexp_replace(regexp_replace(x, '[\\s\\-]', '', 'g'), '^(\\d{3})(\\d{2})(\\d{5})$', '\\1-\\2-\\3')
 END;
-"""
+"""  # noqa: E501 (the date pattern reads best on one line)
 
-_EXTRAS_SCHEMA = arrow.schema([("file_no", arrow.int32()), ("source_row", arrow.int64()),
-                               ("k", arrow.string()), ("v", arrow.string())])
+_EXTRAS_SCHEMA = arrow.schema(
+    [("file_no", arrow.int32()), ("source_row", arrow.int64()), ("k", arrow.string()), ("v", arrow.string())]
+)
 
 
 def _quote(text: str) -> str:
@@ -67,9 +68,18 @@ def _canonical(kind: SourceKind, file_no: int, grid: Grid) -> tuple[arrow.Table,
     by_field = {name: grid.table.column(f"c{i}") for i, name in mapped.items()}
     cells = {name: by_field.get(name, arrow.nulls(n, arrow.string())) for name in kind.fields.names}
     table = arrow.table({"file_no": file_col, "source_row": rows, **cells})
-    extras = [arrow.table({"file_no": file_col, "source_row": rows, "k": arrow.array([name] * n, arrow.string()),
-                           "v": grid.table.column(f"c{i}")})
-              for i, name in enumerate(unique_names(grid.header)) if i not in mapped]
+    extras = [
+        arrow.table(
+            {
+                "file_no": file_col,
+                "source_row": rows,
+                "k": arrow.array([name] * n, arrow.string()),
+                "v": grid.table.column(f"c{i}"),
+            }
+        )
+        for i, name in enumerate(unique_names(grid.header))
+        if i not in mapped
+    ]
     return table, extras
 
 
@@ -82,7 +92,7 @@ def _cells_sql(kind: SourceKind) -> str:
     CREATE OR REPLACE TEMP TABLE {kind.name}_cells AS
     WITH extra AS (
         SELECT file_no, source_row, to_json(map_from_entries(list({{'k': k, 'v': v}} ORDER BY k))) AS extra
-        FROM (SELECT file_no, source_row, k, {normalise_sql('v')} AS v FROM {kind.name}_extras_arrow)
+        FROM (SELECT file_no, source_row, k, {normalise_sql("v")} AS v FROM {kind.name}_extras_arrow)
         WHERE v IS NOT NULL
         GROUP BY ALL
     ),
@@ -103,8 +113,9 @@ def _value_maps_sql(kind: SourceKind) -> list[str]:
     statements = []
     labels = [f for f in kind.fields if f.type.catalogue]
     if labels:
-        values = " UNION ALL ".join(f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, {f.name} AS raw FROM {cells}"
-                                    for f in labels)
+        values = " UNION ALL ".join(
+            f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, {f.name} AS raw FROM {cells}" for f in labels
+        )
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_labels AS
             SELECT v.catalogue, v.raw, l.code
@@ -117,7 +128,7 @@ def _value_maps_sql(kind: SourceKind) -> list[str]:
         values = " UNION ".join(f"SELECT {n} AS raw FROM {cells}" for n in names)
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_map_{ftype.name} AS
-            SELECT raw, {ftype.sql.format(x='raw')} AS parsed
+            SELECT raw, {ftype.sql.format(x="raw")} AS parsed
             FROM (SELECT DISTINCT raw FROM ({values}) WHERE raw IS NOT NULL)""")
     return statements
 
@@ -128,8 +139,10 @@ def _typed_expr(kind: SourceKind, f: Field) -> tuple[str, str]:
     alias = f"m_{f.name}"
     if f.type.catalogue:
         value = f"{alias}.code"
-        join = (f"LEFT JOIN {kind.name}_labels AS {alias} "
-                f"ON {alias}.catalogue = '{f.type.catalogue}' AND {alias}.raw = {cell}")
+        join = (
+            f"LEFT JOIN {kind.name}_labels AS {alias} "
+            f"ON {alias}.catalogue = '{f.type.catalogue}' AND {alias}.raw = {cell}"
+        )
     elif f.type.per_distinct:
         value = f"{alias}.parsed"
         join = f"LEFT JOIN {kind.name}_map_{f.type.name} AS {alias} ON {alias}.raw = {cell}"
@@ -162,8 +175,11 @@ def typed_sql(kind: SourceKind) -> str:
 
 def payload_sql(kind: SourceKind, value=lambda f: f"t.{f.name}") -> str:
     """The event's payload: a JSON object of the payload fields that have a value, and `extra`."""
-    members = [f"CASE WHEN {value(f)} IS NOT NULL THEN '\"{f.name}\":' || to_json({value(f)}) END"
-               for f in kind.fields if f.payload]
+    members = [
+        f"CASE WHEN {value(f)} IS NOT NULL THEN '\"{f.name}\":' || to_json({value(f)}) END"
+        for f in kind.fields
+        if f.payload
+    ]
     members.append("CASE WHEN t.extra IS NOT NULL THEN '\"extra\":' || t.extra END")
     return f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::JSON"
 
@@ -178,8 +194,9 @@ def content_hash_sql(kind: SourceKind, value=lambda f: f"t.{f.name}", extra: str
 
 def stored_content_hash_sql(kind: SourceKind) -> str:
     """`content_hash_sql` over a stored event's JSON `payload` (for migrations and checks)."""
-    return content_hash_sql(kind, value=lambda f: f"TRY_CAST(payload->>'{f.name}' AS {f.type.duck_type})",
-                            extra="(payload->'extra')")
+    return content_hash_sql(
+        kind, value=lambda f: f"TRY_CAST(payload->>'{f.name}' AS {f.type.duck_type})", extra="(payload->'extra')"
+    )
 
 
 def key_sql(kind: SourceKind, fields: tuple[str, ...], sep: str) -> str:
@@ -211,7 +228,7 @@ def candidates_sql(kind: SourceKind) -> str:
         {payload_sql(kind)} AS payload,
         h.hash AS content_hash,
         {corrects} AS corrects_event_id,
-        {key_sql(kind, kind.key, ':')} AS record_key,
+        {key_sql(kind, kind.key, ":")} AS record_key,
         {corrects_key} AS corrects_record_key
     FROM {kind.name}_typed AS t
     CROSS JOIN LATERAL (SELECT {content_hash_sql(kind)} AS hash) AS h
@@ -250,8 +267,10 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
         table, file_extras = _canonical(kind, file_no, grid)
         tables.append(table)
         extras += file_extras
-        bad_rows += [(file_no, row, None, json.dumps({"line": text}, ensure_ascii=False), f"the row {why}",
-                      "malformed") for row, why, text in grid.bad_rows]
+        bad_rows += [
+            (file_no, row, None, json.dumps({"line": text}, ensure_ascii=False), f"the row {why}", "malformed")
+            for row, why, text in grid.bad_rows
+        ]
     # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
     con.register(f"{kind.name}_cells_arrow", arrow.concat_tables(tables))
     con.register(f"{kind.name}_extras_arrow", arrow.concat_tables(extras) if extras else _EXTRAS_SCHEMA.empty_table())
@@ -282,6 +301,12 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
         for file_no in grids:
             con.unregister(f"{kind.name}_grid_{file_no}")
 
-    return PreparedBatch(source_kind=kind.name, wording=kind.wording, rows_in=rows_in,
-                         candidates=f"{kind.name}_candidates", rejected=f"{kind.name}_rejected", raw_sql=raw_sql,
-                         release=release)
+    return PreparedBatch(
+        source_kind=kind.name,
+        wording=kind.wording,
+        rows_in=rows_in,
+        candidates=f"{kind.name}_candidates",
+        rejected=f"{kind.name}_rejected",
+        raw_sql=raw_sql,
+        release=release,
+    )

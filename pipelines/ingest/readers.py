@@ -74,7 +74,9 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise RefusedFile(path, f"starts with a UTF-8 BOM but is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            raise RefusedFile(
+                path, f"starts with a UTF-8 BOM but is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -149,8 +151,13 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
     for number, row in enumerate(rows[first:], start=first + 1):
         beyond = [_cell_text(c) for c in row[width:] if _cell_text(c).strip()]
         if beyond:  # as a CSV row with too many fields: quarantined, not cut short
-            bad.append((number, f"has {len(beyond)} filled cells right of the last header column",
-                        "\t".join(_cell_text(c) for c in row)))
+            bad.append(
+                (
+                    number,
+                    f"has {len(beyond)} filled cells right of the last header column",
+                    "\t".join(_cell_text(c) for c in row),
+                )
+            )
             continue
         body.append(row[:width] + [""] * (width - len(row)))
         numbers.append(number)
@@ -162,7 +169,7 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         for i, col in enumerate(columns)
     }
     table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
-    return Grid(path, "spreadsheet", header, table, bad, text_rows[:at.index], name)
+    return Grid(path, "spreadsheet", header, table, bad, text_rows[: at.index], name)
 
 
 def _read_csv(path: Path, data: bytes, find_header) -> Grid:
@@ -177,8 +184,9 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
     bad: list[tuple[int, str, str]] = []
 
     def on_invalid(row) -> str:
-        bad.append((row.number, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
-                    row.text))
+        bad.append(
+            (row.number, f"has {row.actual_columns} fields where the header has {row.expected_columns}", row.text)
+        )
         return "skip"
 
     utf8 = text.encode("utf-8") if encoding != "utf-8" else data
@@ -189,8 +197,10 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
             read_options=pacsv.ReadOptions(use_threads=False, skip_rows=idx + 1, column_names=names),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except pa.ArrowInvalid as exc:
         raise RefusedFile(path, f"not a readable CSV file ({exc})") from exc
@@ -201,4 +211,4 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
-    return Grid(path, encoding, header, table, bad, candidates[:at.index])
+    return Grid(path, encoding, header, table, bad, candidates[: at.index])

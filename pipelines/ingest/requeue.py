@@ -35,15 +35,20 @@ ORDER BY q.batch_id, q.source_row
 """
 
 
-def requeue(con: duckdb.DuckDBPyConnection, reason: str | None = None, file: str | None = None,
-            codes: tuple[str, ...] | None = None,
-            kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[BatchResult]:
+def requeue(
+    con: duckdb.DuckDBPyConnection,
+    reason: str | None = None,
+    file: str | None = None,
+    codes: tuple[str, ...] | None = None,
+    kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
+) -> list[BatchResult]:
     """Re-judge the open quarantined rows (those whose reason contains `reason`, of the file
     named `file`, with one of the reason `codes`); one `requeued` batch per original batch."""
     from pipelines.ingest.runner import flush
 
-    rows = con.execute(OPEN_QUARANTINE, {"reason": reason, "file": file,
-                                         "codes": list(codes) if codes else None}).fetchall()
+    rows = con.execute(
+        OPEN_QUARANTINE, {"reason": reason, "file": file, "codes": list(codes) if codes else None}
+    ).fetchall()
     by_batch: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_batch[row[0]].append(row)
@@ -52,8 +57,17 @@ def requeue(con: duckdb.DuckDBPyConnection, reason: str | None = None, file: str
         _, _, _, kind_name, path, sha, size, encoding = batch_rows[0]
         kind = by_name(kind_name, kinds)
         grids[file_no] = (kind, _grid(Path(path), encoding, batch_rows))
-        offers.append(Offer(file_no, FileInfo(Path(path), sha, size), "requeue", kind_name, encoding,
-                            duplicate_of=batch_id, rows_in=len(batch_rows)))
+        offers.append(
+            Offer(
+                file_no,
+                FileInfo(Path(path), sha, size),
+                "requeue",
+                kind_name,
+                encoding,
+                duplicate_of=batch_id,
+                rows_in=len(batch_rows),
+            )
+        )
     if not offers:
         return []
     return flush(con, offers, grids, keep=lambda results: any(r.accepted or r.duplicates for r in results))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import duckdb
 
@@ -53,8 +53,7 @@ def header_problem(kind: SourceKind, header: list[str]) -> str | None:
         seen.setdefault(name, []).append(header[i])
     twice = {f: hs for f, hs in seen.items() if len(hs) > 1}
     if twice:
-        return "several columns mean the same field: " + "; ".join(
-            f"{f} <- {', '.join(hs)}" for f, hs in twice.items())
+        return "several columns mean the same field: " + "; ".join(f"{f} <- {', '.join(hs)}" for f, hs in twice.items())
     return None
 
 
@@ -63,9 +62,13 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     found: set[Path] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            found.update(f for f in p.rglob("*") if f.is_file()
-                         and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                         and not f.name.startswith("~$"))
+            found.update(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and not f.name.startswith("~$")
+            )
         elif p.is_file():
             found.add(p)
         else:
@@ -111,8 +114,12 @@ def read(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> _Read:
         return _Read(found.get("kind"), refused=exc.reason)
 
 
-def flush(con: duckdb.DuckDBPyConnection, offers: list[Offer], grids: dict[int, tuple[SourceKind, Grid]],
-          keep: Callable[[list[BatchResult]], bool] | None = None) -> list[BatchResult]:
+def flush(
+    con: duckdb.DuckDBPyConnection,
+    offers: list[Offer],
+    grids: dict[int, tuple[SourceKind, Grid]],
+    keep: Callable[[list[BatchResult]], bool] | None = None,
+) -> list[BatchResult]:
     """Prepare the chunk's grids per kind, then judge and append the chunk in one transaction."""
     prepared: dict[str, PreparedBatch] = {}
     try:
@@ -124,8 +131,9 @@ def flush(con: duckdb.DuckDBPyConnection, offers: list[Offer], grids: dict[int, 
             batch.release()
 
 
-def _offers(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
-            kinds: tuple[SourceKind, ...]) -> Iterator[tuple[Offer, tuple[SourceKind, Grid] | None]]:
+def _offers(
+    con: duckdb.DuckDBPyConnection, files: Iterable[Path], kinds: tuple[SourceKind, ...]
+) -> Iterator[tuple[Offer, tuple[SourceKind, Grid] | None]]:
     """Each file to offer, in path order, with its grid when it is to be loaded."""
     known = store.known_paths(con)
     seen: dict[str, Offer] = {}  # sha256 -> the first offer of these bytes in this call
@@ -137,14 +145,24 @@ def _offers(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
             continue
         if info.sha256 in seen:
             first = seen[info.sha256]
-            decided[file_no] = (Offer(file_no, info, "duplicate", first.source_kind, duplicate_of=first.duplicate_of,
-                                      rows_in=first.rows_in) if first.action == "duplicate"
-                                else Offer(file_no, info, "copy", copy_of=first.file_no))
+            decided[file_no] = (
+                Offer(
+                    file_no,
+                    info,
+                    "duplicate",
+                    first.source_kind,
+                    duplicate_of=first.duplicate_of,
+                    rows_in=first.rows_in,
+                )
+                if first.action == "duplicate"
+                else Offer(file_no, info, "copy", copy_of=first.file_no)
+            )
             continue
         loaded = store.loaded_batch(con, info.sha256)
         if loaded:
-            decided[file_no] = seen[info.sha256] = Offer(file_no, info, "duplicate", loaded[2],
-                                                         duplicate_of=loaded[0], rows_in=loaded[1])
+            decided[file_no] = seen[info.sha256] = Offer(
+                file_no, info, "duplicate", loaded[2], duplicate_of=loaded[0], rows_in=loaded[1]
+            )
             continue
         seen[info.sha256] = Offer(file_no, info, "load")
         to_read.append((file_no, info))
@@ -164,8 +182,13 @@ def _offers(con: duckdb.DuckDBPyConnection, files: Iterable[Path],
                 yield (Offer(file_no, offer.info, "load", r.kind.name, r.grid.encoding), (r.kind, r.grid))
 
 
-def ingest_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path], progress: Progress = None,
-                 chunk_rows: int = 500_000, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[BatchResult]:
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Path],
+    progress: Progress = None,
+    chunk_rows: int = 500_000,
+    kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
+) -> list[BatchResult]:
     """Ingest files in path order; then apply corrections that were waiting for these records."""
     from pipelines.ingest.requeue import requeue
 
@@ -230,8 +253,12 @@ def sniff(path: Path, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKin
     return None
 
 
-def new_files(con: duckdb.DuckDBPyConnection, files: Iterable[Path], kind: SourceKind | None,
-              kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> list[Path]:
+def new_files(
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Path],
+    kind: SourceKind | None,
+    kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
+) -> list[Path]:
     """The files not yet loaded or logged from their path that are of `kind` (None: of no kind),
     for one source's ingest asset."""
     known = store.known_paths(con)

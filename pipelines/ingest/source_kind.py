@@ -7,8 +7,9 @@ once against this contract; adding a kind adds no code anywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import pandera.pandas as pa
 

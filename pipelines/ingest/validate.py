@@ -10,8 +10,13 @@ from pipelines.ingest.fields import show_invisibles
 
 def failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
     """(file_no, source_row) -> reasons, one row per failing row, reasons joined with '; '."""
-    empty = pd.DataFrame({"file_no": pd.Series([], dtype="int32"), "source_row": pd.Series([], dtype="int64"),
-                          "reason": pd.Series([], dtype="str")})
+    empty = pd.DataFrame(
+        {
+            "file_no": pd.Series([], dtype="int32"),
+            "source_row": pd.Series([], dtype="int64"),
+            "reason": pd.Series([], dtype="str"),
+        }
+    )
     try:
         schema.validate(frame, lazy=True)
         return empty
@@ -30,11 +35,13 @@ def failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
     reasons: dict[int, list[str]] = {}
     for idx, template in zip(cases["index"].astype(int), cases["check"].astype(str)):
         reasons.setdefault(idx, []).append(_fill(template, rows[idx]))
-    return pd.DataFrame({
-        "file_no": pd.Series([int(rows[i]["file_no"]) for i in reasons], dtype="int32"),
-        "source_row": pd.Series([int(rows[i]["source_row"]) for i in reasons], dtype="int64"),
-        "reason": ["; ".join(r) for r in reasons.values()],
-    })
+    return pd.DataFrame(
+        {
+            "file_no": pd.Series([int(rows[i]["file_no"]) for i in reasons], dtype="int32"),
+            "source_row": pd.Series([int(rows[i]["source_row"]) for i in reasons], dtype="int64"),
+            "reason": ["; ".join(r) for r in reasons.values()],
+        }
+    )
 
 
 def _fill(template: str, values: dict) -> str:

@@ -5,13 +5,15 @@
 -- no rate for its year yet stays NULL (and is counted in the marts) until the seed has one.
 select
     a.*,
-    cast(case when a.currency = 'USD' then a.amount else a.amount / fx.units_per_usd end
-         as decimal(38, 10))                                 as amount_usd,
+    cast(
+        case when a.currency = 'USD' then a.amount else a.amount / fx.units_per_usd end
+        as decimal(38, 10)
+    ) as amount_usd,
     case when a.currency = 'USD' then 1 else fx.units_per_usd end as fx_units_per_usd,
-    cat.needs_firm                                           as is_firm_facing
+    cat.needs_firm as is_firm_facing
 from {{ ref('stg_center_log__activities') }} as a
 left join {{ ref('fx_rates_usd') }} as fx
-    on fx.currency = a.currency
-   and fx.year = a.year
+    on a.currency = fx.currency
+        and a.year = fx.year
 left join {{ ref('activities') }} as cat
-    on cat.activity_code = a.activity
+    on a.activity = cat.activity_code

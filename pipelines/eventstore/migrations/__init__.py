@@ -8,9 +8,9 @@ over, never edited in meaning: a migration may add columns that are derived from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -40,13 +40,20 @@ def _source_streams(con: duckdb.DuckDBPyConnection, hashes: ContentHashes) -> No
     stream's first event gives the id), not by parsing the text. Content hashes are recomputed
     from the typed fields (v1 hashed the JSON text)."""
     _sql_file("m002_source_streams.sql")(con, hashes)
-    kinds = [k for (k,) in con.execute("SELECT DISTINCT source_kind FROM events.ingest_batches "
-                                       "WHERE source_kind IS NOT NULL").fetchall()]
+    kinds = [
+        k
+        for (k,) in con.execute(
+            "SELECT DISTINCT source_kind FROM events.ingest_batches WHERE source_kind IS NOT NULL"
+        ).fetchall()
+    ]
     unknown = [k for k in kinds if k not in hashes]
     if unknown:
         raise RuntimeError(f"the store holds events of unknown source kinds {unknown}: cannot upgrade")
-    content_hash = "CASE b.source_kind " + " ".join(
-        f"WHEN '{k}' THEN {hashes[k]}" for k in kinds) + " ELSE e.content_hash END" if kinds else "e.content_hash"
+    content_hash = (
+        "CASE b.source_kind " + " ".join(f"WHEN '{k}' THEN {hashes[k]}" for k in kinds) + " ELSE e.content_hash END"
+        if kinds
+        else "e.content_hash"
+    )
     con.execute(f"""
         INSERT INTO events.event_store_v2 (position, event_id, source_kind, stream_id, stream_version, event_type,
             schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash, corrects_event_id)
@@ -54,7 +61,7 @@ def _source_streams(con: duckdb.DuckDBPyConnection, hashes: ContentHashes) -> No
                first_value(e.event_id) OVER stream_order::UUID,
                row_number() OVER stream_order,
                e.event_type, e.schema_version, e.occurred_on, e.recorded_at, e.batch_id, e.source_row, e.payload,
-               {content_hash.replace('payload', 'e.payload')}, e.corrects_event_id
+               {content_hash.replace("payload", "e.payload")}, e.corrects_event_id
         FROM events.event_store AS e JOIN events.ingest_batches AS b USING (batch_id)
         WINDOW stream_order AS (PARTITION BY e.stream ORDER BY e.position)
         ORDER BY e.position
@@ -94,8 +101,12 @@ CREATE TABLE IF NOT EXISTS events.schema_migrations (
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of the store: 0 when empty; 1 for a store made before migrations
     were recorded (its tables exist without a ledger)."""
-    has = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'events' AND NOT temporary").fetchall()}
+    has = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'events' AND NOT temporary"
+        ).fetchall()
+    }
     if "schema_migrations" in has:
         return con.execute("SELECT coalesce(max(version), 0) FROM events.schema_migrations").fetchone()[0]
     return 1 if "event_store" in has else 0
@@ -113,13 +124,17 @@ def migrate(con: duckdb.DuckDBPyConnection, hashes: ContentHashes) -> list[int]:
     try:
         con.execute(_LEDGER)
         if version == 1 and not con.execute("SELECT count(*) FROM events.schema_migrations").fetchone()[0]:
-            con.execute("INSERT INTO events.schema_migrations (version, name, applied_at) VALUES (1, ?, now())",
-                        [MIGRATIONS[0].name])
+            con.execute(
+                "INSERT INTO events.schema_migrations (version, name, applied_at) VALUES (1, ?, now())",
+                [MIGRATIONS[0].name],
+            )
         for m in MIGRATIONS:
             if m.version > version:
                 m.apply(con, hashes)
-                con.execute("INSERT INTO events.schema_migrations (version, name, applied_at) VALUES (?, ?, now())",
-                            [m.version, m.name])
+                con.execute(
+                    "INSERT INTO events.schema_migrations (version, name, applied_at) VALUES (?, ?, now())",
+                    [m.version, m.name],
+                )
                 applied.append(m.version)
     except BaseException:
         con.execute("ROLLBACK")
