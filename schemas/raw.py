@@ -26,12 +26,12 @@ def row_check(fn, error: str) -> pa.Check:
 def field_checks(f: Field) -> list[pa.Check]:
     """What the field's declaration says: required, and text given must parse."""
     raw, name = f"{f.name}_raw", f.name
-    if f.required and f.type.expected:
+    if f.required and f.can_fail:
         return [row_check(lambda df: df[name].notna(), f"{f.label} '{{{raw}}}' is empty or not {f.type.expected}")]
     checks = []
     if f.required:
         checks.append(row_check(lambda df: df[name].notna(), f"{f.label} is empty"))
-    if f.type.expected:
+    if f.can_fail:
         checks.append(
             row_check(lambda df: df[raw].isna() | df[name].notna(), f"{f.label} '{{{raw}}}' is not {f.type.expected}")
         )

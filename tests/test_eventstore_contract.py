@@ -535,7 +535,7 @@ def test_a_later_ingest_never_changes_an_earlier_row(warehouse, src):
 # --------------------------------------------------------------------------- atomic batches
 
 
-@pytest.mark.parametrize("step", ["_insert_events", "_insert_batch"])
+@pytest.mark.parametrize("step", ["_insert_events", "_insert_batches"])
 def test_a_failed_statement_rolls_back_the_whole_batch(warehouse, src, monkeypatch, step):
     first = write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
     failing = write_csv(src / "02.csv", [rec("HAN-3"), rec("HAN-4", date="2022-02-30"), amend("HAN-5", "HAN-1")])
@@ -636,7 +636,7 @@ def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
     assert set(by_record(warehouse)) == {"HAN-1", "HAN-2", "HAN-3", "HAN-5", "HAN-6"}
 
 
-@pytest.mark.parametrize("kill_after", ["_insert_events", "_insert_quarantine", "_insert_batch"])
+@pytest.mark.parametrize("kill_after", ["_insert_events", "_insert_quarantine", "_insert_batches"])
 def test_a_process_killed_while_appending_a_chunk_of_files_leaves_each_file_whole_or_absent(warehouse, src, kill_after):
     write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
     write_csv(src / "02.csv", [rec("HAN-3"), rec("HAN-4", quantity="-1"), amend("HAN-5", "HAN-1")])
@@ -758,3 +758,36 @@ def test_a_failing_file_and_its_copy_when_everything_else_is_loaded(warehouse, s
         ]
         assert "spreadsheet" in results[1].reason
     assert count(warehouse, "ingest_batches", "status = 'duplicate'") == 0
+
+
+def test_of_two_connections_appending_at_once_the_second_fails_at_commit_and_nothing_interleaves(warehouse, src):
+    from pipelines.ingest import runner
+
+    write_csv(src / "a" / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
+    write_csv(src / "b" / "01.csv", [rec("HAN-3"), amend("HAN-4", "HAN-1")])
+    ingest(warehouse, src / "a")
+    with wh.connect(warehouse) as con:
+        other = con.cursor()  # a second connection to the same file, as a second writer thread would have
+        gate: list = []
+        real_counts = store._counts
+
+        def append_other_first(c, prepared, after):
+            if c is con and not gate:  # while this chunk's transaction is open, the other appends and commits
+                gate.append(None)
+                gate[0] = runner.ingest_files(other, runner.discover([src / "b"]))
+            return real_counts(c, prepared, after)
+
+        store._counts = append_other_first
+        try:
+            write_csv(src / "c" / "01.csv", [rec("HAN-5"), amend("HAN-6", "HAN-1")])
+            with pytest.raises(duckdb.Error) as failure:  # a conflict on the batch ledger or a stream version
+                runner.ingest_files(con, runner.discover([src / "c"]))
+        finally:
+            store._counts = real_counts
+    assert gate, failure.value
+    assert [r.accepted for r in gate[0]] == [2]
+    ev = events(warehouse)
+    assert [e["position"] for e in ev] == [1, 2, 3, 4]
+    assert sorted(e["stream_version"] for e in ev if str(e["stream_id"]) == stream_of("HAN-1")) == [1, 2]
+    assert [r.accepted for r in ingest(warehouse, src / "c")] == [2]  # the loser simply runs again
+    assert [e["position"] for e in events(warehouse)] == [1, 2, 3, 4, 5, 6]

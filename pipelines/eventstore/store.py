@@ -2,9 +2,9 @@
 
 Only INSERT statements touch the `events` tables. A chunk of whole files is judged and appended
 in one transaction, so verdicts can never be stale and a crash leaves each file entirely in or
-entirely out. Positions are max(position) + n inside that transaction; the primary key on
-position and the UNIQUE (stream_id, stream_version) make a concurrent writer fail at commit
-instead of interleaving, so positions are gap-free and a stream never forks.
+entirely out. Positions are max(position) + n inside that transaction, batch ids as max(batch_id) + n;
+the batch ledger's primary key and UNIQUE (stream_id, stream_version) make a concurrent writer
+fail at commit instead of interleaving, so positions are gap-free and a stream never forks.
 
 The store knows no source: what a record key, a correction or a conflict means comes from the
 source kind, through the candidates' columns and its `Wording`.
@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch
 
@@ -50,12 +51,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, int, str] | None:
-    """(batch_id, rows_in, source_kind) of the batch that loaded a file with these bytes, if any."""
-    return con.execute(
-        "SELECT batch_id, rows_in, source_kind FROM events.ingest_batches WHERE file_hash = ? AND status = 'loaded'",
-        [sha256],
-    ).fetchone()
+def loaded_batches(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
+    """sha256 -> (batch_id, rows_in, source_kind) of the batch that loaded a file with those bytes."""
+    rows = con.execute(
+        "SELECT file_hash, batch_id, rows_in, source_kind FROM events.ingest_batches WHERE status = 'loaded'"
+    ).fetchall()
+    return {sha: (batch, rows_in, kind) for sha, batch, rows_in, kind in rows}
 
 
 def known_paths(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -69,8 +70,9 @@ def known_paths(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 _JUDGE_SQL = """
 CREATE OR REPLACE TEMP TABLE {judged} AS
-WITH c AS (
-    SELECT *,
+WITH c AS (  -- the keys only: payloads stay in the candidates until they are appended
+    SELECT file_no, source_row, event_id, stream_id, content_hash, corrects_event_id, record_key,
+        corrects_record_key,
         row_number() OVER w AS occurrence,
         first_value(content_hash) OVER w AS first_hash,
         first_value(file_no) OVER w AS first_file,
@@ -217,10 +219,12 @@ def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
         counts = _counts(con, list(prepared.values()), after)
         rows_in = {n: rows for p in prepared.values() for n, rows in p.rows_in.items()}
         results: list[BatchResult] = []
+        rows = []
         for o in offers:
             result, duplicate_of = _batch_result(o, batch_of, counts, rows_in, results)
-            _insert_batch(con, o, result, duplicate_of, started)
+            rows.append(_batch_row(o, result, duplicate_of, started))
             results.append(result)
+        _insert_batches(con, rows)
         if keep is not None and not keep(results):
             raise _Discard
     return results
@@ -314,88 +318,97 @@ def _batch_result(
     ), None
 
 
-def _insert_batch(
-    con: duckdb.DuckDBPyConnection, o: Offer, r: BatchResult, duplicate_of: int | None, started: dt.datetime
-) -> None:
-    con.execute(
-        """INSERT INTO events.ingest_batches (batch_id, source_kind, file_name, file_path, file_hash, file_bytes,
-               encoding, status, reason, duplicate_of, rows_in, rows_accepted, rows_duplicate, rows_quarantined,
-               first_position, last_position, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())""",
-        [
-            r.batch_id,
-            r.source_kind,
-            o.info.path.name,
-            str(o.info.path),
-            o.info.sha256,
-            o.info.size,
-            o.encoding if r.status in ("loaded", "requeued") else None,
-            r.status,
-            r.reason,
-            duplicate_of,
-            r.rows_in,
-            r.accepted,
-            r.duplicates,
-            r.quarantined,
-            r.first_position,
-            r.last_position,
-            started,
-        ],
-    )
+def _batch_row(o: Offer, r: BatchResult, duplicate_of: int | None, started: dt.datetime) -> dict:
+    return {
+        "batch_id": r.batch_id, "source_kind": r.source_kind, "file_name": o.info.path.name,
+        "file_path": str(o.info.path), "file_hash": o.info.sha256, "file_bytes": o.info.size,
+        "encoding": o.encoding if r.status in ("loaded", "requeued") else None, "status": r.status,
+        "reason": r.reason, "duplicate_of": duplicate_of, "rows_in": r.rows_in, "rows_accepted": r.accepted,
+        "rows_duplicate": r.duplicates, "rows_quarantined": r.quarantined, "first_position": r.first_position,
+        "last_position": r.last_position, "started_at": started,
+    }  # fmt: skip
+
+
+def _insert_batches(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """The chunk's batch rows, in one statement."""
+    con.register("chunk_batches", pa.Table.from_pylist(rows))
+    try:
+        con.execute(
+            f"INSERT INTO events.ingest_batches ({', '.join(rows[0])}, finished_at) "
+            f"SELECT {', '.join(rows[0])}, now() FROM chunk_batches ORDER BY batch_id"
+        )
+    finally:
+        con.unregister("chunk_batches")
 
 
 def _insert_events(
     con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int, recorded_at: dt.datetime
 ) -> None:
     # Files in order; in each, originals, then corrections link by link, each in row order: a
-    # correction always gets a later position than the event it corrects.
+    # correction always gets a later position than the event it corrects. Everything but the
+    # payload is settled on the narrow verdicts first; the payloads then join once.
     new = " UNION ALL ".join(
-        f"""SELECT file_no, source_row, depth, event_id, '{p.source_kind}' AS source_kind,
-                   coalesce(stream_id, resolved_stream) AS stream_id, stream_version, event_type, schema_version,
-                   occurred_on, payload, content_hash, corrects_event_id
+        f"""SELECT '{p.source_kind}' AS source_kind, file_no, source_row, depth, event_id,
+                   coalesce(stream_id, resolved_stream) AS stream_id, stream_version, content_hash, corrects_event_id
             FROM {_judged(p)} WHERE verdict = 'new'"""
+        for p in prepared
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE chunk_appended AS
+        SELECT n.*, f.batch_id, $after + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row) AS position
+        FROM ({new}) AS n JOIN chunk_files AS f USING (file_no)
+        """,
+        {"after": after},
+    )
+    payloads = " UNION ALL ".join(
+        f"SELECT '{p.source_kind}' AS source_kind, file_no, source_row, event_type, schema_version, occurred_on, "
+        f"payload FROM {p.candidates}"
         for p in prepared
     )
     con.execute(
         f"""
         INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
             schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash, corrects_event_id)
-        SELECT ? + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row), n.event_id, n.source_kind,
-               n.stream_id, n.stream_version, n.event_type, n.schema_version, n.occurred_on, ?::TIMESTAMPTZ,
-               f.batch_id, n.source_row, n.payload, n.content_hash, n.corrects_event_id
-        FROM ({new}) AS n JOIN chunk_files AS f USING (file_no)
+        SELECT a.position, a.event_id, a.source_kind, a.stream_id, a.stream_version, c.event_type, c.schema_version,
+               c.occurred_on, $recorded_at::TIMESTAMPTZ, a.batch_id, a.source_row, c.payload, a.content_hash,
+               a.corrects_event_id
+        FROM chunk_appended AS a JOIN ({payloads}) AS c USING (source_kind, file_no, source_row)
         """,
-        [after, recorded_at],
+        {"recorded_at": recorded_at},
     )
 
 
 def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
-    """Quarantine rows of loaded files; rows re-judged by a requeue stay where they are."""
-    judged = _judged(prepared)
-    requeued = {n for (n,) in con.execute("SELECT file_no FROM chunk_files WHERE requeue_of IS NOT NULL").fetchall()}
-    for file_no, raw_sql in prepared.raw_sql.items():
-        if file_no in requeued:
-            continue
-        # the row as written is built only for the quarantined rows (the filter reaches the scan)
-        con.execute(
-            f"""
-            INSERT INTO events.quarantine (batch_id, source_row, record_key, raw_values, reason, reason_code)
-            WITH q AS (
-                SELECT source_row, record_key, raw_values, reason, reason_code FROM {prepared.rejected}
-                WHERE file_no = $file_no
-                UNION ALL
-                SELECT source_row, record_key, NULL, reason, verdict FROM {judged}
-                WHERE file_no = $file_no AND verdict NOT IN ('new', 'duplicate')
-            )
-            SELECT f.batch_id, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason,
-                   q.reason_code
-            FROM q
-            JOIN chunk_files AS f ON f.file_no = $file_no
-            LEFT JOIN ({raw_sql.replace(ROWS, "SELECT source_row FROM q")}) AS r ON r.source_row = q.source_row
-            ORDER BY q.source_row
-            """,
-            {"file_no": file_no},
-        )
+    """Quarantine rows of loaded files, in one statement; rows re-judged by a requeue stay where
+    they are. The row as written is built only for the quarantined rows (the filter reaches each
+    file's scan)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE chunk_quarantine AS
+        SELECT q.*, f.batch_id FROM (
+            SELECT file_no, source_row, record_key, raw_values, reason, reason_code FROM {prepared.rejected}
+            UNION ALL
+            SELECT file_no, source_row, record_key, NULL, reason, verdict FROM {_judged(prepared)}
+            WHERE verdict NOT IN ('new', 'duplicate')
+        ) AS q JOIN chunk_files AS f USING (file_no)
+        WHERE f.requeue_of IS NULL
+    """)
+    files = [n for (n,) in con.execute("SELECT DISTINCT file_no FROM chunk_quarantine ORDER BY 1").fetchall()]
+    if not files:
+        return
+    raw = " UNION ALL ".join(
+        f"SELECT {n} AS file_no, * FROM ("
+        + prepared.raw_sql[n].replace(ROWS, f"SELECT source_row FROM chunk_quarantine WHERE file_no = {n}")
+        + ")"
+        for n in files
+    )
+    con.execute(f"""
+        INSERT INTO events.quarantine (batch_id, source_row, record_key, raw_values, reason, reason_code)
+        SELECT q.batch_id, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason,
+               q.reason_code
+        FROM chunk_quarantine AS q LEFT JOIN ({raw}) AS r USING (file_no, source_row)
+        ORDER BY q.file_no, q.source_row
+    """)
 
 
 def _insert_resolutions(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch, after: int) -> None:

@@ -23,10 +23,22 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.translate(_INVISIBLE_TABLE)).strip()
 
 
-def normalise_sql(x: str) -> str:
-    """The same normalisation as `normalise_text`, as a DuckDB expression (blank = NULL)."""
-    invisible = "".join(INVISIBLE)
-    return f"nullif(trim(nfc_normalize(translate({x}, '{invisible}', ''))), '')"
+def normalise_document(text: str) -> str:
+    """A whole file's (or column's) text with invisibles removed and in NFC, done once in C
+    rather than per cell; the same object comes back when nothing changes."""
+    for ch in INVISIBLE:
+        if ch in text:
+            text = text.replace(ch, "")
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def normalise_cells(values: list[str]) -> list[str]:
+    """`normalise_document` over a column of cells (joined by NUL, which no composition crosses)."""
+    joined = "\x00".join(values)
+    if joined.count("\x00") != len(values) - 1:  # a cell holds NUL itself: cell by cell
+        return [normalise_document(v) for v in values]
+    clean = normalise_document(joined)
+    return values if clean is joined else clean.split("\x00")
 
 
 def show_invisibles(text: str) -> str:
@@ -89,6 +101,11 @@ class Field:
     def label(self) -> str:
         """How messages name the field: Korean/English."""
         return f"{self.ko}/{self.name}"
+
+    @property
+    def can_fail(self) -> bool:
+        """Whether text can fail to become this field's value (then its text is kept beside it)."""
+        return bool(self.type.expected)
 
     @property
     def headers(self) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as arrow
 
 from pipelines.eventstore.batch import ROWS, PreparedBatch
-from pipelines.ingest.fields import DATE, Field, normalise_sql, unique_names
+from pipelines.ingest.fields import DATE, Field, unique_names
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.validate import failures
@@ -83,38 +83,40 @@ def _canonical(kind: SourceKind, file_no: int, grid: Grid) -> tuple[arrow.Table,
     return table, extras
 
 
-def _cells_sql(kind: SourceKind) -> str:
-    """Cells normalised (invisibles, NFC, spaces; blank = NULL), rows with nothing in them
-    dropped. Extra columns are content too, so they are written canonically: sorted by header,
-    blank cells left out, no object at all when nothing is left (column order never makes a conflict)."""
-    names = kind.fields.names
+def _extra_sql(kind: SourceKind) -> str:
+    """Extra columns are content too, so they are written canonically: sorted by header, blank
+    cells left out, no object at all when nothing is left (column order never makes a conflict)."""
     return f"""
-    CREATE OR REPLACE TEMP TABLE {kind.name}_cells AS
-    WITH extra AS (
-        SELECT file_no, source_row, to_json(map_from_entries(list({{'k': k, 'v': v}} ORDER BY k))) AS extra
-        FROM (SELECT file_no, source_row, k, {normalise_sql("v")} AS v FROM {kind.name}_extras_arrow)
-        WHERE v IS NOT NULL
-        GROUP BY ALL
-    ),
-    cells AS (
-        SELECT file_no, source_row, {", ".join(f"{normalise_sql(f)} AS {f}" for f in names)}
-        FROM {kind.name}_cells_arrow
-    )
-    SELECT cells.*, extra.extra
-    FROM cells LEFT JOIN extra USING (file_no, source_row)
-    WHERE extra.extra IS NOT NULL OR NOT ({" AND ".join(f"{f} IS NULL" for f in names)})
+    CREATE OR REPLACE TEMP TABLE {kind.name}_extra AS
+    SELECT file_no, source_row,
+           ('{{' || string_agg(to_json(k) || ':' || to_json(v), ',' ORDER BY k) || '}}')::JSON AS extra
+    FROM (SELECT file_no, source_row, k, nullif(trim(v), '') AS v FROM {kind.name}_extras_arrow)
+    WHERE v IS NOT NULL
+    GROUP BY ALL
     """
+
+
+def _cells(kind: SourceKind) -> str:
+    """The cells trimmed, blank = NULL (the reader removed invisibles and made the text NFC), with
+    their extra columns; rows with nothing in them dropped. A subquery: never materialised."""
+    names = kind.fields.names
+    return f"""(
+        SELECT c.file_no, c.source_row, {", ".join(f"nullif(trim(c.{f}), '') AS {f}" for f in names)}, e.extra
+        FROM {kind.name}_cells_arrow AS c LEFT JOIN {kind.name}_extra AS e USING (file_no, source_row)
+        WHERE e.extra IS NOT NULL OR NOT ({" AND ".join(f"nullif(trim(c.{f}), '') IS NULL" for f in names)})
+    )"""
 
 
 def _value_maps_sql(kind: SourceKind) -> list[str]:
     """Costly parsing runs once per distinct text, not once per row: a month of logs repeats the
     same few hundred values."""
-    cells = f"{kind.name}_cells"
+    cells = f"{kind.name}_cells_arrow"
     statements = []
     labels = [f for f in kind.fields if f.type.catalogue]
     if labels:
         values = " UNION ALL ".join(
-            f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, {f.name} AS raw FROM {cells}" for f in labels
+            f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, nullif(trim({f.name}), '') AS raw FROM {cells}"
+            for f in labels
         )
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_labels AS
@@ -125,7 +127,7 @@ def _value_maps_sql(kind: SourceKind) -> list[str]:
         if f.type.per_distinct and not f.type.catalogue:
             costly.setdefault(f.type, []).append(f.name)
     for ftype, names in costly.items():
-        values = " UNION ".join(f"SELECT {n} AS raw FROM {cells}" for n in names)
+        values = " UNION ".join(f"SELECT nullif(trim({n}), '') AS raw FROM {cells}" for n in names)
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_map_{ftype.name} AS
             SELECT raw, {ftype.sql.format(x="raw")} AS parsed
@@ -154,12 +156,12 @@ def _typed_expr(kind: SourceKind, f: Field) -> tuple[str, str]:
 
 
 def typed_sql(kind: SourceKind) -> str:
-    """Every field typed (`name`) beside its normalised text (`name_raw`), plus the kind's
-    enrichment columns, for the rows of `<kind>_cells`."""
+    """Every field typed (`name`), beside its text (`name_raw`) where typing can fail, plus the
+    kind's enrichment columns, for the rows of the cells."""
     items, joins = [], []
     for f in kind.fields:
         value, join = _typed_expr(kind, f)
-        items.append(f"{value} AS {f.name}, g.{f.name} AS {f.name}_raw")
+        items.append(f"{value} AS {f.name}" + (f", g.{f.name} AS {f.name}_raw" if f.can_fail else ""))
         if join:
             joins.append(join)
     enrich = f", {kind.enrich_columns}" if kind.enrich_columns else ""
@@ -167,36 +169,27 @@ def typed_sql(kind: SourceKind) -> str:
     CREATE OR REPLACE TEMP TABLE {kind.name}_typed AS
     SELECT t.* {enrich}
     FROM (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
-          FROM {kind.name}_cells AS g {" ".join(joins)}) AS t
+          FROM {_cells(kind)} AS g {" ".join(joins)}) AS t
     {kind.enrich_joins}
-    ORDER BY file_no, source_row
     """
 
 
-def payload_sql(kind: SourceKind, value=lambda f: f"t.{f.name}") -> str:
-    """The event's payload: a JSON object of the payload fields that have a value, and `extra`."""
-    members = [
-        f"CASE WHEN {value(f)} IS NOT NULL THEN '\"{f.name}\":' || to_json({value(f)}) END"
-        for f in kind.fields
-        if f.payload
-    ]
-    members.append("CASE WHEN t.extra IS NOT NULL THEN '\"extra\":' || t.extra END")
-    return f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::JSON"
-
-
-def content_hash_sql(kind: SourceKind, value=lambda f: f"t.{f.name}", extra: str = "t.extra") -> str:
-    """A record's content identity: md5 of its typed values by field name, blank fields left out.
-    It does not depend on the payload's JSON layout, and a new optional field changes nothing."""
-    parts = [(f.name, value(f)) for f in kind.fields if f.payload] + [("extra", extra)]
-    members = [f"CASE WHEN {v} IS NOT NULL THEN '{name}=' || CAST({v} AS VARCHAR) END" for name, v in sorted(parts)]
-    return f"md5(concat_ws(chr(30), {', '.join(members)}))"
+def payload_sql(kind: SourceKind, value=lambda f: f"t.{f.name}", extra: str = "t.extra") -> str:
+    """The event's payload as canonical JSON text: the payload fields that have a value and
+    `extra`, keys in name order, each value serialised from its type by DuckDB. The text depends
+    only on the typed values (not on column order, header spelling or blank fields), so its md5
+    is the record's content identity, and a new optional field changes nothing."""
+    parts = [(f.name, f"to_json({value(f)})") for f in kind.fields if f.payload] + [("extra", extra)]
+    members = [f"CASE WHEN {v} IS NOT NULL THEN '\"{name}\":' || {v} END" for name, v in sorted(parts)]
+    return f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')"
 
 
 def stored_content_hash_sql(kind: SourceKind) -> str:
-    """`content_hash_sql` over a stored event's JSON `payload` (for migrations and checks)."""
-    return content_hash_sql(
+    """The content identity of a stored event, from its JSON `payload` (for migrations)."""
+    text = payload_sql(
         kind, value=lambda f: f"TRY_CAST(payload->>'{f.name}' AS {f.type.duck_type})", extra="(payload->'extra')"
     )
+    return f"md5({text})"
 
 
 def key_sql(kind: SourceKind, fields: tuple[str, ...], sep: str) -> str:
@@ -206,7 +199,7 @@ def key_sql(kind: SourceKind, fields: tuple[str, ...], sep: str) -> str:
 def candidates_sql(kind: SourceKind) -> str:
     key = key_sql(kind, kind.key, "|")
     record_id = f"md5('{kind.name}|' || {key})"
-    event_id = record_id if kind.on_conflict == "quarantine" else f"md5('{kind.name}|' || {key} || '|' || h.hash)"
+    event_id = record_id if kind.on_conflict == "quarantine" else f"md5('{kind.name}|' || {key} || '|' || p.hash)"
     corr = kind.correction
     if corr:
         scope = (*kind.key[:-1], corr.target)
@@ -225,13 +218,13 @@ def candidates_sql(kind: SourceKind) -> str:
         {kind.event_type} AS event_type,
         {kind.schema_version} AS schema_version,
         t.{kind.occurred_on}::DATE AS occurred_on,
-        {payload_sql(kind)} AS payload,
-        h.hash AS content_hash,
+        p.text::JSON AS payload,
+        p.hash AS content_hash,
         {corrects} AS corrects_event_id,
         {key_sql(kind, kind.key, ":")} AS record_key,
         {corrects_key} AS corrects_record_key
     FROM {kind.name}_typed AS t
-    CROSS JOIN LATERAL (SELECT {content_hash_sql(kind)} AS hash) AS h
+    CROSS JOIN LATERAL (SELECT {payload_sql(kind)} AS text, md5(text) AS hash) AS p
     ANTI JOIN {kind.name}_failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
     """
 
@@ -274,17 +267,17 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
     con.register(f"{kind.name}_cells_arrow", arrow.concat_tables(tables))
     con.register(f"{kind.name}_extras_arrow", arrow.concat_tables(extras) if extras else _EXTRAS_SCHEMA.empty_table())
-    con.execute(_cells_sql(kind))
-    con.unregister(f"{kind.name}_cells_arrow")
+    con.execute(_extra_sql(kind))
     con.unregister(f"{kind.name}_extras_arrow")
     for statement in _value_maps_sql(kind):
         con.execute(statement)
     con.execute(typed_sql(kind))
+    con.unregister(f"{kind.name}_cells_arrow")
     # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
     frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().to_pandas()
     con.register(f"{kind.name}_failures", failures(frame, raw_schema(kind)))
     con.execute(candidates_sql(kind))
-    key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" for k in kind.key)
+    key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" if kind.fields[k].can_fail else f"t.{k}" for k in kind.key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {kind.name}_rejected AS
         SELECT t.file_no, t.source_row, concat_ws(':', {key}) AS record_key, NULL::VARCHAR AS raw_values,

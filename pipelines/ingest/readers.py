@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
 from pipelines.ingest.errors import RefusedFile
-from pipelines.ingest.fields import normalise_text
+from pipelines.ingest.fields import normalise_cells, normalise_document, normalise_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
@@ -165,7 +165,10 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
     # stay: the parser drops them, and the row numbers stay those of the sheet.
     columns = list(zip(*body)) if body else [() for _ in range(width)]
     arrays = {
-        f"c{i}": pa.array(col if all(type(v) is str for v in col) else [_cell_text(v) for v in col], pa.string())
+        f"c{i}": pa.array(
+            normalise_cells(list(col) if all(type(v) is str for v in col) else [_cell_text(v) for v in col]),
+            pa.string(),
+        )
         for i, col in enumerate(columns)
     }
     table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
@@ -189,7 +192,9 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         )
         return "skip"
 
-    utf8 = text.encode("utf-8") if encoding != "utf-8" else data
+    # invisibles and NFC once over the whole text, before any cell is cut out of it
+    clean = normalise_document(text)
+    utf8 = data if encoding == "utf-8" and clean is text else clean.encode("utf-8")
     try:
         table = pacsv.read_csv(
             io.BytesIO(utf8),

@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -135,58 +135,46 @@ def _offers(
     con: duckdb.DuckDBPyConnection, files: Iterable[Path], kinds: tuple[SourceKind, ...]
 ) -> Iterator[tuple[Offer, tuple[SourceKind, Grid] | None]]:
     """Each file to offer, in path order, with its grid when it is to be loaded."""
-    known = store.known_paths(con)
+    known, loaded_by_hash = store.known_paths(con), store.loaded_batches(con)
     seen: dict[str, Offer] = {}  # sha256 -> the first offer of these bytes in this call
-    to_read: list[tuple[int, FileInfo]] = []
-    decided: dict[int, Offer] = {}
-    for file_no, path in enumerate(files):
-        info = file_info(Path(path))
-        if (str(info.path), info.sha256) in known:
-            continue
-        if info.sha256 in seen:
-            first = seen[info.sha256]
-            decided[file_no] = (
-                Offer(
-                    file_no,
-                    info,
-                    "duplicate",
-                    first.source_kind,
-                    duplicate_of=first.duplicate_of,
-                    rows_in=first.rows_in,
+    decided: list[Offer] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hashing, pyarrow and calamine release the GIL
+        for file_no, info in enumerate(pool.map(file_info, map(Path, files))):
+            if (str(info.path), info.sha256) in known:
+                continue
+            first = seen.get(info.sha256)
+            if first is not None and first.action == "duplicate":
+                decided.append(replace(first, file_no=file_no, info=info))
+            elif first is not None:
+                decided.append(Offer(file_no, info, "copy", copy_of=first.file_no))
+            else:
+                loaded = loaded_by_hash.get(info.sha256)
+                seen[info.sha256] = (
+                    Offer(file_no, info, "duplicate", loaded[2], duplicate_of=loaded[0], rows_in=loaded[1])
+                    if loaded
+                    else Offer(file_no, info, "load")
                 )
-                if first.action == "duplicate"
-                else Offer(file_no, info, "copy", copy_of=first.file_no)
-            )
-            continue
-        loaded = store.loaded_batch(con, info.sha256)
-        if loaded:
-            decided[file_no] = seen[info.sha256] = Offer(
-                file_no, info, "duplicate", loaded[2], duplicate_of=loaded[0], rows_in=loaded[1]
-            )
-            continue
-        seen[info.sha256] = Offer(file_no, info, "load")
-        to_read.append((file_no, info))
-        decided[file_no] = seen[info.sha256]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow and calamine release the GIL
-        reads = pool.map(lambda item: read(item[1], kinds), to_read)
-        read_of = dict(zip((n for n, _ in to_read), reads))
-        for file_no in sorted(decided):
-            offer = decided[file_no]
+                decided.append(seen[info.sha256])
+        reads = pool.map(lambda o: read(o.info, kinds), [o for o in decided if o.action == "load"])
+        for offer in decided:
             if offer.action != "load":
                 yield offer, None
                 continue
-            r = read_of[file_no]
+            r = next(reads)  # in order, while the next files are read
             if r.refused is not None:
-                yield Offer(file_no, offer.info, "refused", r.kind.name if r.kind else None, reason=r.refused), None
+                yield (
+                    replace(offer, action="refused", source_kind=r.kind.name if r.kind else None, reason=r.refused),
+                    None,
+                )
             else:
-                yield (Offer(file_no, offer.info, "load", r.kind.name, r.grid.encoding), (r.kind, r.grid))
+                yield replace(offer, source_kind=r.kind.name, encoding=r.grid.encoding), (r.kind, r.grid)
 
 
 def ingest_files(
     con: duckdb.DuckDBPyConnection,
     files: Iterable[Path],
     progress: Progress = None,
-    chunk_rows: int = 500_000,
+    chunk_rows: int = 1_000_000,
     kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
 ) -> list[BatchResult]:
     """Ingest files in path order; then apply corrections that were waiting for these records."""

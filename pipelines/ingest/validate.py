@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from string import Formatter
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -46,7 +48,12 @@ def failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
 
 def _fill(template: str, values: dict) -> str:
     """The reason with the row's values in place; invisible characters shown as \\uXXXX."""
+    names = {name for _, name, _, _ in Formatter().parse(template) if name}
     try:
-        return template.format(**{k: show_invisibles(v) if isinstance(v, str) else v for k, v in values.items()})
+        return template.format(**{k: _shown(values[k]) for k in names})
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _shown(value):
+    return show_invisibles(value) if isinstance(value, str) else value

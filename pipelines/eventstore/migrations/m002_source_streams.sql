@@ -2,8 +2,13 @@
 -- opaque id with a per-stream version (UNIQUE: two writers cannot both extend one stream); the
 -- ledger gains requeue batches, quarantined rows a reason code and a resolution table.
 -- Tables are rebuilt (DuckDB cannot add constraints in place); every row is carried over.
+-- Positions need no index of their own: every append numbers its events from max(position) and
+-- its batch rows from max(batch_id) in one transaction, so of two writers at once the second
+-- fails at commit on the batch ledger's primary key (tests/test_eventstore_contract.py), and the
+-- pandera check and dbt tests re-assert that positions are unique. The index cost a third of
+-- the append.
 CREATE TABLE events.event_store_v2 (
-    position          BIGINT PRIMARY KEY,        -- global order, gap-free, only increases
+    position          BIGINT NOT NULL,           -- global order, gap-free, only increases
     event_id          VARCHAR NOT NULL,          -- md5(source kind | record key [| content]): deterministic
     source_kind       VARCHAR NOT NULL,          -- the plug-in that wrote it (pipelines/ingest/sources)
     stream_id         UUID NOT NULL,             -- opaque: md5(source kind | record key) of the stream's first event
