@@ -9,6 +9,7 @@ the event store, inside the transaction that appends it.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -48,6 +49,18 @@ CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
     THEN regexp_replace(regexp_replace(x, '[\\s\\-]', '', 'g'), '^(\\d{3})(\\d{2})(\\d{5})$', '\\1-\\2-\\3')
 END;
 """  # noqa: E501 (the date pattern reads best on one line)
+
+# An in-memory catalog of the ingest's connection that its second connection (a cursor) sees too,
+# unlike TEMP tables: the rows being typed and shaped live there until the chunk is appended.
+SCRATCH = "ingest_scratch"
+
+
+def _run_and_close(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+
 
 _EXTRAS_SCHEMA = arrow.schema(
     [("file_no", arrow.int32()), ("source_row", arrow.int64()), ("k", arrow.string()), ("v", arrow.string())]
@@ -166,7 +179,7 @@ def typed_sql(kind: SourceKind) -> str:
             joins.append(join)
     enrich = f", {kind.enrich_columns}" if kind.enrich_columns else ""
     return f"""
-    CREATE OR REPLACE TEMP TABLE {kind.name}_typed AS
+    CREATE OR REPLACE TABLE {SCRATCH}.{kind.name}_typed AS
     SELECT t.* {enrich}
     FROM (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
           FROM {_cells(kind)} AS g {" ".join(joins)}) AS t
@@ -196,7 +209,8 @@ def key_sql(kind: SourceKind, fields: tuple[str, ...], sep: str) -> str:
     return f"concat_ws('{sep}', {', '.join(f't.{k}' for k in fields)})"
 
 
-def candidates_sql(kind: SourceKind) -> str:
+def shaped_sql(kind: SourceKind) -> str:
+    """Every typed row shaped as a candidate event (ids, stream, type, payload, content hash)."""
     key = key_sql(kind, kind.key, "|")
     record_id = f"md5('{kind.name}|' || {key})"
     event_id = record_id if kind.on_conflict == "quarantine" else f"md5('{kind.name}|' || {key} || '|' || p.hash)"
@@ -210,7 +224,7 @@ def candidates_sql(kind: SourceKind) -> str:
     else:
         corrects, corrects_key, stream = "NULL::VARCHAR", "NULL::VARCHAR", f"{record_id}::UUID"
     return f"""
-    CREATE OR REPLACE TEMP TABLE {kind.name}_candidates AS
+    CREATE OR REPLACE TABLE {SCRATCH}.{kind.name}_shaped AS
     SELECT
         t.file_no, t.source_row,
         {event_id} AS event_id,
@@ -223,9 +237,8 @@ def candidates_sql(kind: SourceKind) -> str:
         {corrects} AS corrects_event_id,
         {key_sql(kind, kind.key, ":")} AS record_key,
         {corrects_key} AS corrects_record_key
-    FROM {kind.name}_typed AS t
+    FROM {SCRATCH}.{kind.name}_typed AS t
     CROSS JOIN LATERAL (SELECT {payload_sql(kind)} AS text, md5(text) AS hash) AS p
-    ANTI JOIN {kind.name}_failures AS f ON f.file_no = t.file_no AND f.source_row = t.source_row
     """
 
 
@@ -238,7 +251,8 @@ def _raw_sql(view: str, header: list[str]) -> str:
 def _validation_frame_sql(kind: SourceKind) -> str:
     # dates as timestamps: pandas keeps those as datetime64, not as Python date objects
     cols = [f"{f.name}::TIMESTAMP AS {f.name}" if f.type is DATE else f.name for f in kind.fields]
-    return f"SELECT * EXCLUDE (extra, {', '.join(kind.fields.names)}), {', '.join(cols)} FROM {kind.name}_typed"
+    excluded = ", ".join(["extra", *kind.fields.names])
+    return f"SELECT * EXCLUDE ({excluded}), {', '.join(cols)} FROM {SCRATCH}.{kind.name}_typed"
 
 
 def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, Grid]) -> PreparedBatch:
@@ -249,6 +263,8 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     """
     register_lookups(con)
     con.execute(PARSE_MACROS)
+    if not con.execute("SELECT database_name FROM duckdb_databases() WHERE database_name = ?", [SCRATCH]).fetchall():
+        con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     raw_sql: dict[int, str] = {}
     tables: list[arrow.Table] = []
     extras: list[arrow.Table] = []
@@ -273,26 +289,37 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
         con.execute(statement)
     con.execute(typed_sql(kind))
     con.unregister(f"{kind.name}_cells_arrow")
-    # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
-    frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().to_pandas()
-    con.register(f"{kind.name}_failures", failures(frame, raw_schema(kind)))
-    con.execute(candidates_sql(kind))
+    # Shaping (DuckDB, on a second connection) and validating (pandera, here) do not depend on each
+    # other: they run at once, and the candidates are the shaped rows that passed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shaping = pool.submit(_run_and_close, con.cursor(), shaped_sql(kind))
+        # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
+        frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().to_pandas()
+        con.register(f"{kind.name}_failures_frame", failures(frame, raw_schema(kind)))
+        shaping.result()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {kind.name}_failures AS SELECT * FROM {kind.name}_failures_frame")
+    con.unregister(f"{kind.name}_failures_frame")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW {kind.name}_candidates AS
+        SELECT s.* FROM {SCRATCH}.{kind.name}_shaped AS s ANTI JOIN {kind.name}_failures USING (file_no, source_row)
+    """)
     key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" if kind.fields[k].can_fail else f"t.{k}" for k in kind.key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {kind.name}_rejected AS
         SELECT t.file_no, t.source_row, concat_ws(':', {key}) AS record_key, NULL::VARCHAR AS raw_values,
                f.reason, 'invalid' AS reason_code
-        FROM {kind.name}_typed AS t JOIN {kind.name}_failures AS f USING (file_no, source_row)
+        FROM {SCRATCH}.{kind.name}_typed AS t JOIN {kind.name}_failures AS f USING (file_no, source_row)
     """)
-    con.unregister(f"{kind.name}_failures")
     if bad_rows:
         con.executemany(f"INSERT INTO {kind.name}_rejected VALUES (?, ?, ?, ?, ?, ?)", bad_rows)
-    counts = dict(con.execute(f"SELECT file_no, count(*) FROM {kind.name}_typed GROUP BY ALL").fetchall())
+    counts = dict(con.execute(f"SELECT file_no, count(*) FROM {SCRATCH}.{kind.name}_typed GROUP BY ALL").fetchall())
     rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
 
     def release() -> None:
         for file_no in grids:
             con.unregister(f"{kind.name}_grid_{file_no}")
+        for table in ("typed", "shaped"):
+            con.execute(f"DROP TABLE IF EXISTS {SCRATCH}.{kind.name}_{table}")
 
     return PreparedBatch(
         source_kind=kind.name,

@@ -1,17 +1,35 @@
 {{ config(materialized='table') }}
 -- Current state of every activity record: the latest event of its stream wins, so an amended
 -- record carries its newest content and a voided one disappears.
-with ranked as (
+-- Grouped, not windowed: the streams' figures come from narrow columns, and the latest event of
+-- each stream is found by a join instead of sorting every wide row.
+with events as (
+    select * from {{ ref('stg_center_log__activity_events') }}
+),
+
+streams as (
     select
-        *,
-        row_number() over (partition by stream_id order by stream_version desc) as recency,
-        count(*) over (partition by stream_id) as revisions,
-        min(position) over (partition by stream_id) as first_position,
+        stream_id,
+        count(*) as revisions,
+        min(position) as first_position,
+        max(stream_version) as latest_version,
         -- the record's own key is that of the stream's first event (corrections carry their own)
-        first_value(center) over stream_order as record_center,
-        first_value(source_record_id) over stream_order as record_id
-    from {{ ref('stg_center_log__activity_events') }}
-    window stream_order as (partition by stream_id order by stream_version)
+        arg_min(center, stream_version) as record_center,
+        arg_min(source_record_id, stream_version) as record_id
+    from events
+    group by stream_id
+),
+
+ranked as (
+    select
+        events.*,
+        streams.revisions,
+        streams.first_position,
+        streams.record_center,
+        streams.record_id
+    from events
+    inner join streams
+        on events.stream_id = streams.stream_id and events.stream_version = streams.latest_version
 )
 
 select
@@ -41,5 +59,4 @@ select
     note,
     extra
 from ranked
-where recency = 1
-    and event_type <> 'activity_voided'
+where event_type <> 'activity_voided'
