@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -145,6 +148,20 @@ def write_xlsx(
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """`python -m pipelines ARGS` as a user runs it, without the caller's pipeline settings."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *args],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def ingest(warehouse: Path, *paths: Path):

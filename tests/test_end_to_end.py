@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import cli
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TABLE_2_9 = PROJECT_DIR / "tests" / "reference" / "table_2_9_center_results.csv"
 YEARS = ["2019", "2020", "2021", "2022"]
 
 pytestmark = pytest.mark.slow
-
-
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def table_2_9() -> dict[str, dict[str, float]]:

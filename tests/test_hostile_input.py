@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -14,22 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from helpers import PROJECT_DIR, count, events, ingest, quarantine, query, rec, write_csv
+from helpers import PROJECT_DIR, cli, count, events, ingest, quarantine, query, rec, write_csv
 
 HEADER = "기록번호,센터,일자,활동,기업번호\n"
-
-
-def cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 # --------------------------------------------------------------------------- invisible characters

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import count, ingest, query, rec, write_csv
-from test_hostile_input import cli
+from helpers import cli, count, ingest, query, rec, write_csv
 
 from pipelines import warehouse as wh
 from pipelines.config import DBT_PROJECT_DIR
