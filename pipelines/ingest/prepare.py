@@ -1,9 +1,9 @@
 """Generic typing, validation and shaping of a source kind's rows, set-wise, for many files.
 
-From the kind's field list: one query normalises every cell, one types them (costly parsing once
-per distinct text), one pandera validation of the typed rows decides the bad ones, one query
-builds the candidate events. Whether a candidate is new, a duplicate or a conflict is decided by
-the event store, inside the transaction that appends it.
+From the kind's field list: one query trims and types every cell (costly parsing once per
+distinct text); then one pandera validation of the typed rows decides the bad ones while a second
+connection shapes every row as a candidate event. Whether a candidate is new, a duplicate or a
+conflict is decided by the event store, inside the transaction that appends it.
 """
 
 from __future__ import annotations
