@@ -95,3 +95,23 @@ def test_a_kind_naming_an_unknown_field_is_refused_at_definition():
             event_types=("x",),
             conflict_hint="",
         )
+
+
+def test_a_files_kind_is_told_from_its_first_rows_once(src):
+    from helpers import rec, write_csv
+
+    from pipelines.ingest.readers import SNIFF_BYTES, head_rows
+    from pipelines.ingest.runner import file_info, sniff
+    from pipelines.ingest.sources import CENTER_LOG
+
+    path = write_csv(src / "big.csv", [rec(f"HAN-{i}", note="x" * 200) for i in range(2000)])
+    assert path.stat().st_size > 4 * SNIFF_BYTES
+    [block] = head_rows(path)
+    assert len(block) < 2000 and block[0][0] == "기록번호"
+    info = file_info(path)
+    assert sniff(info, KINDS) is CENTER_LOG
+    path.unlink()  # the same path and bytes are not read again
+    assert sniff(info, KINDS) is CENTER_LOG
+    snapshot = snapshot_file(src / "s.xlsx", [["전북", "2022", "1", "0", "2023-03-15"]])
+    assert sniff(file_info(snapshot), KINDS) is SNAPSHOT
+    assert sniff(file_info(snapshot), SOURCE_KINDS) is None

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ from pipelines.ingest.fields import normalise_cells, normalise_document, normali
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
+SNIFF_BYTES = 64 * 1024  # enough for HEADER_SCAN_ROWS lines of any CSV file seen
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -107,6 +109,38 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
+
+
+def head_rows(path: Path) -> list[list[list[str]]]:
+    """The first rows of each sheet (one block for a CSV file), read as cheaply as possible: to
+    tell a file's kind without reading it. An unreadable file has no blocks."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(SNIFF_BYTES + 1)
+    except OSError:
+        return []
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC) or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        return _spreadsheet_heads(path)
+    if len(data) > SNIFF_BYTES:  # whole lines only: a newline byte is never inside a UTF-8 or CP949 character
+        data = data[: data.rfind(b"\n") + 1]
+    try:
+        return [_header_candidates_csv(decode_text(path, data)[0])]
+    except RefusedFile:
+        return []
+
+
+def _spreadsheet_heads(path: Path) -> list[list[list[str]]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return [
+            [
+                [_cell_text(c) for c in row]
+                for row in islice(workbook.get_sheet_by_index(n).iter_rows(), HEADER_SCAN_ROWS)
+            ]
+            for n in range(len(workbook.sheet_names))
+        ]
+    except Exception:  # calamine raises its own error types; the ingest says why when it reads the file
+        return []
 
 
 def read_grid(path: Path, find_header) -> Grid:

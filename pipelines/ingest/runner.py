@@ -25,9 +25,9 @@ from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
 from pipelines.eventstore.store import BatchResult
 from pipelines.ingest.errors import RefusedFile
 from pipelines.ingest.prepare import prepare
-from pipelines.ingest.readers import Grid, HeaderAt, combine_header, read_grid
+from pipelines.ingest.readers import Grid, HeaderAt, combine_header, head_rows, read_grid
 from pipelines.ingest.source_kind import SourceKind
-from pipelines.ingest.sources import SOURCE_KINDS
+from pipelines.ingest.sources import SOURCE_KINDS, by_name
 
 log = logging.getLogger(__name__)
 
@@ -218,27 +218,17 @@ def ingest_paths(warehouse: Path, paths: Iterable[Path | str], progress: Progres
         return ingest_files(con, files, progress)
 
 
-class _Found(Exception):
-    def __init__(self, kind: SourceKind):
-        self.kind = kind
+_sniffed: dict[tuple[str, str, tuple[str, ...]], str | None] = {}  # (path, sha256, kinds) -> kind
 
 
-def sniff(path: Path, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKind | None:
-    """The kind of a file, from its first rows only (None: no kind recognises it)."""
-
-    def find_header(rows: list[list[str]]) -> HeaderAt | None:
-        hit = recognise(rows, kinds)
-        if hit:
-            raise _Found(hit[1])  # stop before the body is parsed
-        return None
-
-    try:
-        read_grid(path, find_header)
-    except _Found as found:
-        return found.kind
-    except RefusedFile:
-        pass
-    return None
+def sniff(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKind | None:
+    """The kind of a file from its first rows only (None: no kind recognises it). Remembered by
+    path and bytes: each source's asset asks about every new file."""
+    key = (str(info.path), info.sha256, tuple(k.name for k in kinds))
+    if key not in _sniffed:
+        hits = (recognise(rows, kinds) for rows in head_rows(info.path))
+        _sniffed[key] = next((hit[1].name for hit in hits if hit), None)
+    return by_name(_sniffed[key], kinds) if _sniffed[key] else None
 
 
 def new_files(
@@ -250,5 +240,5 @@ def new_files(
     """The files not yet loaded or logged from their path that are of `kind` (None: of no kind),
     for one source's ingest asset."""
     known = store.known_paths(con)
-    fresh = [p for p in files if (str(Path(p).resolve()), file_info(Path(p)).sha256) not in known]
-    return [p for p in fresh if sniff(Path(p), kinds) is kind]
+    fresh = [info for info in map(file_info, map(Path, files)) if (str(info.path), info.sha256) not in known]
+    return [info.path for info in fresh if sniff(info, kinds) is kind]
