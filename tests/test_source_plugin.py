@@ -115,3 +115,15 @@ def test_a_files_kind_is_told_from_its_first_rows_once(src):
     snapshot = snapshot_file(src / "s.xlsx", [["전북", "2022", "1", "0", "2023-03-15"]])
     assert sniff(file_info(snapshot), KINDS) is SNAPSHOT
     assert sniff(file_info(snapshot), SOURCE_KINDS) is None
+
+
+def test_one_kinds_ingest_leaves_the_waiting_rows_of_other_kinds_alone(warehouse, src):
+    from helpers import quarantine, rec, write_csv
+
+    write_csv(src / "log" / "a.csv", [rec("HAN-2", correction="정정", corrects_record_id="HAN-1"), rec("HAN-3")])
+    with wh.connect(warehouse) as con:
+        ingest_files(con, discover([src / "log"]))  # the correction waits for HAN-1
+        snapshot_file(src / "kstat" / "a.xlsx", [["전북", "2022", "1", "0", "2023-03-15"]])
+        [result] = ingest_files(con, discover([src / "kstat"]), kinds=(SNAPSHOT,))
+    assert (result.status, result.accepted) == ("loaded", 1)
+    assert [q["reason_code"] for q in quarantine(warehouse)] == ["awaiting_target"]

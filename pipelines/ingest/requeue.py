@@ -31,6 +31,7 @@ WHERE q.reason_code <> 'malformed' AND b.source_kind IS NOT NULL
   AND ($reason IS NULL OR q.reason ILIKE '%' || $reason || '%')
   AND ($file IS NULL OR b.file_name = $file OR b.file_path = $file)
   AND ($codes IS NULL OR list_contains($codes, q.reason_code))
+  AND list_contains($kinds, b.source_kind)
 ORDER BY q.batch_id, q.source_row
 """
 
@@ -47,7 +48,8 @@ def requeue(
     from pipelines.ingest.runner import flush
 
     rows = con.execute(
-        OPEN_QUARANTINE, {"reason": reason, "file": file, "codes": list(codes) if codes else None}
+        OPEN_QUARANTINE,
+        {"reason": reason, "file": file, "codes": list(codes) if codes else None, "kinds": [k.name for k in kinds]},
     ).fetchall()
     by_batch: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
