@@ -45,7 +45,7 @@ class Claim:
 
 def _alive(pid: int | None, host: str | None) -> bool:
     if pid is None or (host and host != socket.gethostname()):
-        return pid is None  # unknown: assume alive rather than free a live writer's slot
+        return True  # unknown, or on another host: assume alive rather than free a live writer's slot
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

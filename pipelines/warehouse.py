@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,9 @@ def lock_timeout() -> float:
     return float(os.environ.get("JB_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
 
 
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): the lock is re-entrant in a process
+# (lock path, thread) -> (fd, depth): re-entrant within a thread; another thread of the process
+# waits like another process would (flock conflicts between descriptors)
+_held: dict[tuple[str, int], tuple[int, int]] = {}
 
 
 def _lock_path(warehouse: Path) -> Path:
@@ -46,10 +49,10 @@ def _holder(lock: Path) -> str:
 
 
 @contextmanager
-def writer_lock(warehouse: Path | str, timeout: float | None = None) -> Iterator[None]:
-    """Hold the warehouse's writer lock; wait up to `timeout` seconds for another writer."""
+def writer_lock(warehouse: Path | str) -> Iterator[None]:
+    """Hold the warehouse's writer lock; wait up to `lock_timeout()` seconds for another writer."""
     lock = _lock_path(Path(warehouse).resolve())
-    key = str(lock)
+    key = (str(lock), threading.get_ident())
     if key in _held:
         fd, depth = _held[key]
         _held[key] = (fd, depth + 1)
@@ -60,7 +63,7 @@ def writer_lock(warehouse: Path | str, timeout: float | None = None) -> Iterator
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    timeout = lock_timeout() if timeout is None else timeout
+    timeout = lock_timeout()
     deadline, told = time.monotonic() + timeout, False
     try:
         while True:

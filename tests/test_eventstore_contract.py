@@ -791,3 +791,37 @@ def test_of_two_connections_appending_at_once_the_second_fails_at_commit_and_not
     assert sorted(e["stream_version"] for e in ev if str(e["stream_id"]) == stream_of("HAN-1")) == [1, 2]
     assert [r.accepted for r in ingest(warehouse, src / "c")] == [2]  # the loser simply runs again
     assert [e["position"] for e in events(warehouse)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_copy_of_a_file_flushed_in_an_earlier_chunk_is_a_duplicate(warehouse, src):
+    from pipelines.ingest import runner
+
+    write_csv(src / "01.csv", [rec("HAN-1"), rec("HAN-2")])
+    shutil.copy(src / "01.csv", src / "02_copy.csv")
+    (src / "03_broken.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    shutil.copy(src / "03_broken.xlsx", src / "04_copy.xlsx")
+    with wh.connect(warehouse) as con:
+        results = runner.ingest_files(con, runner.discover([src]), chunk_rows=1)  # a chunk per file
+    assert [(Path(r.file).name, r.status, r.rows_in, r.duplicates) for r in results] == [
+        ("01.csv", "loaded", 2, 0),
+        ("02_copy.csv", "duplicate", 2, 2),
+        ("03_broken.xlsx", "refused", 0, 0),
+        ("04_copy.xlsx", "refused", 0, 0),
+    ]
+    assert batches(warehouse)[1]["duplicate_of"] == results[0].batch_id
+
+
+def test_a_requeue_that_accepts_a_record_applies_its_waiting_correction(warehouse, src):
+    from pipelines.ingest.requeue import requeue
+    from pipelines.reference import register_lookups
+
+    ingest(warehouse, write_csv(src / "01.csv", [amend("HAN-2", "HAN-1", amount="1500")]))  # waits for HAN-1
+    ingest(warehouse, write_csv(src / "02.csv", [consultation("HAN-1", currency="EUR")]))  # HAN-1 invalid
+    assert [q["reason_code"] for q in quarantine(warehouse)] == ["awaiting_target", "invalid"]
+    with wh.connect(warehouse) as con:
+        register_lookups(con)
+        con.execute("INSERT INTO label_lookup VALUES ('currency', 'eur', 'EUR')")  # EUR becomes known
+        results = requeue(con, reason="통화/currency")
+    assert [(r.status, r.accepted) for r in results] == [("requeued", 1), ("requeued", 1)]
+    ev = by_record(warehouse)
+    assert ev["HAN-2"]["stream_id"] == ev["HAN-1"]["stream_id"] and ev["HAN-2"]["stream_version"] == 2

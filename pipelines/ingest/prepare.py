@@ -127,9 +127,8 @@ def _value_maps_sql(kind: SourceKind) -> list[str]:
     statements = []
     labels = [f for f in kind.fields if f.type.catalogue]
     if labels:
-        values = " UNION ALL ".join(
-            f"SELECT DISTINCT '{f.type.catalogue}' AS catalogue, nullif(trim({f.name}), '') AS raw FROM {cells}"
-            for f in labels
+        values = " UNION ".join(  # distinct (catalogue, text) even when fields share a catalogue
+            f"SELECT '{f.type.catalogue}' AS catalogue, nullif(trim({f.name}), '') AS raw FROM {cells}" for f in labels
         )
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_labels AS

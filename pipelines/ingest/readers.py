@@ -37,8 +37,6 @@ class Grid:
     header: list[str]
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
-    title_rows: list[list[str]] = field(default_factory=list)  # the rows above the header
-    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +204,7 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         for i, col in enumerate(columns)
     }
     table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
-    return Grid(path, "spreadsheet", header, table, bad, text_rows[: at.index], name)
+    return Grid(path, "spreadsheet", header, table, bad)
 
 
 def _read_csv(path: Path, data: bytes, find_header) -> Grid:
@@ -250,4 +248,4 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
-    return Grid(path, encoding, header, table, bad, candidates[: at.index])
+    return Grid(path, encoding, header, table, bad)

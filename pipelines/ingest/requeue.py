@@ -44,7 +44,19 @@ def requeue(
     kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
 ) -> list[BatchResult]:
     """Re-judge the open quarantined rows (those whose reason contains `reason`, of the file
-    named `file`, with one of the reason `codes`); one `requeued` batch per original batch."""
+    named `file`, with one of the reason `codes`); one `requeued` batch per original batch. When
+    rows are accepted, corrections still waiting are judged again too: their record may be one of
+    them, quarantined in a later batch than the correction."""
+    results = _requeue_once(con, reason, file, codes, kinds)
+    accepted = any(r.accepted for r in results)
+    while accepted:
+        again = _requeue_once(con, None, None, ("awaiting_target",), kinds)
+        results += again
+        accepted = any(r.accepted for r in again)
+    return results
+
+
+def _requeue_once(con, reason, file, codes, kinds) -> list[BatchResult]:
     from pipelines.ingest.runner import flush
 
     rows = con.execute(
@@ -60,15 +72,7 @@ def requeue(
         kind = by_name(kind_name, kinds)
         grids[file_no] = (kind, _grid(Path(path), encoding, batch_rows))
         offers.append(
-            Offer(
-                file_no,
-                FileInfo(Path(path), sha, size),
-                "requeue",
-                kind_name,
-                encoding,
-                duplicate_of=batch_id,
-                rows_in=len(batch_rows),
-            )
+            Offer(file_no, FileInfo(Path(path), sha, size), "requeue", kind_name, encoding, duplicate_of=batch_id)
         )
     if not offers:
         return []

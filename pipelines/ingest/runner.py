@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -32,6 +34,7 @@ from pipelines.ingest.sources import SOURCE_KINDS, by_name
 log = logging.getLogger(__name__)
 
 Progress = Callable[[BatchResult], None] | None
+READ_AHEAD = 4  # files read ahead of the one being typed
 
 
 def recognise(rows: list[list[str]], kinds: tuple[SourceKind, ...]) -> tuple[HeaderAt, SourceKind] | None:
@@ -155,12 +158,15 @@ def _offers(
                     else Offer(file_no, info, "load")
                 )
                 decided.append(seen[info.sha256])
-        reads = pool.map(lambda o: read(o.info, kinds), [o for o in decided if o.action == "load"])
+        # read ahead a few files at a time, in order: a chunk, not the whole folder, is in memory
+        to_read = iter([o for o in decided if o.action == "load"])
+        pending = deque(pool.submit(read, o.info, kinds) for o in islice(to_read, READ_AHEAD))
         for offer in decided:
             if offer.action != "load":
                 yield offer, None
                 continue
-            r = next(reads)  # in order, while the next files are read
+            r = pending.popleft().result()
+            pending.extend(pool.submit(read, o.info, kinds) for o in islice(to_read, 1))
             if r.refused is not None:
                 yield (
                     replace(offer, action="refused", source_kind=r.kind.name if r.kind else None, reason=r.refused),
@@ -191,13 +197,25 @@ def ingest_files(
             if progress:
                 progress(r)
 
+    done: dict[int, BatchResult] = {}  # file_no -> what became of a file of an earlier chunk
+
     for offer, grid in _offers(con, files, kinds):
+        if offer.copy_of in done:  # the same bytes as a file of an earlier chunk: as that one went
+            original = done[offer.copy_of]
+            offer = (
+                replace(offer, action="refused", copy_of=None, source_kind=original.source_kind, reason=original.reason)
+                if original.status == "refused"
+                else replace(offer, action="duplicate", copy_of=None, source_kind=original.source_kind,
+                             duplicate_of=original.batch_id, rows_in=original.rows_in)
+            )  # fmt: skip
         offers.append(offer)
         if grid:
             grids[offer.file_no] = grid
             rows += grid[1].table.num_rows
         if rows >= chunk_rows:
-            emit(flush(con, offers, grids))
+            flushed = flush(con, offers, grids)
+            done.update(zip((o.file_no for o in offers), flushed))
+            emit(flushed)
             offers, grids, rows = [], {}, 0
     if offers:
         emit(flush(con, offers, grids))

@@ -50,7 +50,7 @@ def _source_streams(con: duckdb.DuckDBPyConnection, hashes: ContentHashes) -> No
     if unknown:
         raise RuntimeError(f"the store holds events of unknown source kinds {unknown}: cannot upgrade")
     content_hash = (
-        "CASE b.source_kind " + " ".join(f"WHEN '{k}' THEN {hashes[k]}" for k in kinds) + " ELSE e.content_hash END"
+        "CASE b.source_kind " + " ".join(f"WHEN '{k}' THEN {hashes[k]}" for k in kinds) + " END"
         if kinds
         else "e.content_hash"
     )
