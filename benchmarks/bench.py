@@ -154,7 +154,7 @@ benchmark, scale {args.scale} ({os.cpu_count()} cores)
                                                 {rows_in / ingest_s:>10,.0f} rows/s
   dbt build                   {dbt_s:>12.2f} s
   full run (python -m pipelines run, fresh warehouse)   {full_s:.2f} s
-  second full run (all files duplicate)                 {rerun_s:.2f} s
+  second full run (every file known: nothing offered)   {rerun_s:.2f} s
   peak memory: ingest process {ingest_peak:,.0f} MiB; largest child (full run, dbt) {_children_peak_mib():,.0f} MiB
 """.rstrip()
     )
