@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import time
 from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRunStatus
+
+from pipelines.warehouse import BoundedWait
 
 PID_TAG, HOST_TAG = "jb/pid", "jb/host"
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
@@ -91,7 +92,7 @@ def release_dead(instance: dg.DagsterInstance, pool: str) -> list[str]:
 
 def wait_for_pool(instance: dg.DagsterInstance, pool: str, timeout: float) -> None:
     """Release dead claims, then wait (bounded, saying for whom) while live runs hold the pool."""
-    deadline, told = time.monotonic() + timeout, False
+    wait = BoundedWait(timeout, interval=1)
     while True:
         for run_id in release_dead(instance, pool):
             print(
@@ -102,13 +103,8 @@ def wait_for_pool(instance: dg.DagsterInstance, pool: str, timeout: float) -> No
         live = [c for c in claims(instance, pool) if c.alive]
         if not live:
             return
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"the {pool} pool is still held by {live[0].describe()}; gave up after {timeout:.0f} s")
-        if not told:
-            print(
-                f"waiting up to {timeout:.0f} s for the {pool} pool, held by {live[0].describe()}",
-                file=sys.stderr,
-                flush=True,
-            )
-            told = True
-        time.sleep(1)
+        holder = live[0].describe()
+        wait.blocked(
+            f"for the {pool} pool, held by {holder}",
+            TimeoutError(f"the {pool} pool is still held by {holder}; gave up after {timeout:.0f} s"),
+        )

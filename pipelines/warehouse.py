@@ -32,6 +32,23 @@ def lock_timeout() -> float:
     return float(os.environ.get("JB_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
 
 
+class BoundedWait:
+    """A wait for something another process holds: said once on stderr, given up after `timeout`."""
+
+    def __init__(self, timeout: float, interval: float = 0.2):
+        self.timeout, self.interval = timeout, interval
+        self.deadline, self.told = time.monotonic() + timeout, False
+
+    def blocked(self, what: str, give_up: Exception) -> None:
+        """One more round of waiting for `what`, or `give_up` raised when the time is over."""
+        if time.monotonic() >= self.deadline:
+            raise give_up
+        if not self.told:
+            print(f"waiting up to {self.timeout:.0f} s {what}", file=sys.stderr, flush=True)
+            self.told = True
+        time.sleep(self.interval)
+
+
 # (lock path, thread) -> (fd, depth): re-entrant within a thread; another thread of the process
 # waits like another process would (flock conflicts between descriptors)
 _held: dict[tuple[str, int], tuple[int, int]] = {}
@@ -63,8 +80,7 @@ def writer_lock(warehouse: Path | str) -> Iterator[None]:
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    timeout = lock_timeout()
-    deadline, told = time.monotonic() + timeout, False
+    wait = BoundedWait(lock_timeout())
     try:
         while True:
             try:
@@ -72,19 +88,11 @@ def writer_lock(warehouse: Path | str) -> Iterator[None]:
                 break
             except BlockingIOError:
                 holder = _holder(lock)
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"the warehouse {warehouse} is being written by {holder}; gave up after {timeout:.0f} s "
-                        f"(wait for it to finish, or stop it; JB_LOCK_TIMEOUT sets the wait)"
-                    ) from None
-                if not told:
-                    print(
-                        f"waiting up to {timeout:.0f} s for the warehouse: {holder} is writing it",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    told = True
-                time.sleep(0.2)
+                busy = WarehouseBusy(
+                    f"the warehouse {warehouse} is being written by {holder}; gave up after {wait.timeout:.0f} s "
+                    f"(wait for it to finish, or stop it; JB_LOCK_TIMEOUT sets the wait)"
+                )
+                wait.blocked(f"for the warehouse: {holder} is writing it", busy)
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} ({' '.join(sys.argv)[:200]})".encode())
         _held[key] = (fd, 1)
@@ -124,17 +132,15 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting (bounded) while a process outside this project's lock holds the file."""
-    deadline, told = time.monotonic() + lock_timeout(), False
+    wait = BoundedWait(lock_timeout())
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise WarehouseBusy(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}") from None
-            if not told:
-                print(f"waiting for the warehouse {path}: another process has it open", file=sys.stderr, flush=True)
-                told = True
-            time.sleep(0.2)
+            busy = WarehouseBusy(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}")
+            if "lock" not in str(exc).lower():
+                raise busy from None
+            wait.blocked(f"for the warehouse {path}: another process has it open", busy)
 
 
 def content_hashes() -> dict[str, str]:

@@ -588,6 +588,42 @@ def test_transaction_rolls_back_and_reraises_on_any_error(warehouse, src):
         assert count(con, "ingest_batches") == 1
 
 
+KILL_AFTER = textwrap.dedent("""
+    import os, signal, sys
+    from pipelines.eventstore import store
+    from pipelines.ingest.runner import ingest_paths
+
+    step = sys.argv[3]
+    real = getattr(store, step)
+
+    def step_then_die(con, *args, **kwargs):
+        real(con, *args, **kwargs)
+        n = con.execute("SELECT count(*) FROM events.event_store").fetchall()[0][0]
+        print(f"inside={n}", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    setattr(store, step, step_then_die)
+    ingest_paths(sys.argv[1], [sys.argv[2]])
+    print("survived", flush=True)
+""")
+
+
+def killed_after(step: str, warehouse: Path, path: Path) -> subprocess.CompletedProcess:
+    """Ingest `path` in a process that kills itself with SIGKILL right after the store's `step`."""
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER, str(warehouse), str(path), step],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert "survived" not in proc.stdout
+    return proc
+
+
 def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
     first = write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
     victim = write_csv(
@@ -596,34 +632,8 @@ def test_a_process_killed_mid_append_leaves_no_partial_batch(warehouse, src):
     victim_hash = hashlib.sha256(victim.read_bytes()).hexdigest()
     ingest(warehouse, first)
 
-    script = textwrap.dedent("""
-        import os, signal, sys
-        from pipelines.eventstore import store
-        from pipelines.ingest.runner import ingest_paths
-
-        real = store._insert_events
-
-        def insert_then_die(con, *args, **kwargs):
-            real(con, *args, **kwargs)
-            n = con.execute("SELECT count(*) FROM events.event_store").fetchone()[0]
-            print(f"inside={n}", flush=True)
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        store._insert_events = insert_then_die
-        ingest_paths(sys.argv[1], [sys.argv[2]])
-        print("survived", flush=True)
-    """)
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(warehouse), str(victim)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert "inside=5" in proc.stdout and "survived" not in proc.stdout
+    proc = killed_after("_insert_events", warehouse, victim)
+    assert "inside=5" in proc.stdout
 
     assert count(warehouse, "event_store") == 2
     assert count(warehouse, "event_store", "batch_id <> 1") == 0
@@ -641,30 +651,7 @@ def test_a_process_killed_while_appending_a_chunk_of_files_leaves_each_file_whol
     write_csv(src / "01.csv", [consultation("HAN-1"), rec("HAN-2")])
     write_csv(src / "02.csv", [rec("HAN-3"), rec("HAN-4", quantity="-1"), amend("HAN-5", "HAN-1")])
     write_csv(src / "03.csv", [rec("HAN-6"), void("HAN-7", "HAN-2")])
-    script = textwrap.dedent(f"""
-        import os, signal, sys
-        from pipelines.eventstore import store
-        from pipelines.ingest.runner import ingest_paths
-
-        real = store.{kill_after}
-
-        def step_then_die(*args, **kwargs):
-            real(*args, **kwargs)
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        store.{kill_after} = step_then_die
-        ingest_paths(sys.argv[1], [sys.argv[2]])
-    """)
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(warehouse), str(src)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    killed_after(kill_after, warehouse, src)
     # the three files were one transaction: none of them is in
     for table in ("event_store", "quarantine", "ingest_batches"):
         assert count(warehouse, table) == 0, table
