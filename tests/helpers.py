@@ -19,31 +19,12 @@ import duckdb
 
 from pipelines import warehouse as wh
 from pipelines.ingest.runner import ingest_paths
+from pipelines.ingest.sources.center_log import CENTER_LOG
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
-# canonical field -> Korean header (sources.md §1)
-KO_HEADERS: dict[str, str] = {
-    "record_id": "기록번호",
-    "center": "센터",
-    "date": "일자",
-    "activity": "활동",
-    "program": "사업",
-    "firm_id": "기업번호",
-    "firm_name": "기업명",
-    "firm_tier": "기업단계",
-    "product": "품목",
-    "importer_id": "수입업체번호",
-    "importer_name": "수입업체명",
-    "channel": "방식",
-    "amount": "금액",
-    "currency": "통화",
-    "quantity": "수량",
-    "correction": "정정구분",
-    "corrects_record_id": "원기록번호",
-    "mentor_firm_id": "멘토기업번호",
-    "note": "비고",
-}
+# canonical field -> Korean header, as the source kind declares them
+KO_HEADERS: dict[str, str] = {f.name: f.ko for f in CENTER_LOG.fields}
 
 
 def rec(record_id: str, **fields) -> dict:

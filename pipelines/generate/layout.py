@@ -14,54 +14,11 @@ from pathlib import PurePosixPath
 from pipelines.generate.firms import CENTRES
 from pipelines.generate.seeds import centres
 from pipelines.generate.targets import LAST_YEAR
+from pipelines.ingest.sources.center_log import CENTER_LOG
 
-FIELDS = (
-    "record_id",
-    "center",
-    "date",
-    "activity",
-    "program",
-    "firm_id",
-    "firm_name",
-    "firm_tier",
-    "product",
-    "importer_id",
-    "importer_name",
-    "channel",
-    "amount",
-    "currency",
-    "quantity",
-    "correction",
-    "corrects_record_id",
-    "mentor_firm_id",
-    "note",
-)
-KO_HEADER = dict(
-    zip(
-        FIELDS,
-        (
-            "기록번호",
-            "센터",
-            "일자",
-            "활동",
-            "사업",
-            "기업번호",
-            "기업명",
-            "기업단계",
-            "품목",
-            "수입업체번호",
-            "수입업체명",
-            "방식",
-            "금액",
-            "통화",
-            "수량",
-            "정정구분",
-            "원기록번호",
-            "멘토기업번호",
-            "비고",
-        ),
-    )
-)
+# the centre log's columns and Korean headers, as the source kind declares them
+FIELDS = tuple(CENTER_LOG.fields.names)
+KO_HEADER = {f.name: f.ko for f in CENTER_LOG.fields}
 # column orders of files re-arranged by hand: firm before activity, or money first
 REORDERED = (
     (
