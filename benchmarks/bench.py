@@ -48,23 +48,48 @@ def _children_peak_mib() -> float:
     return _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=2023)
-    ap.add_argument("--out", default=str(PROJECT_DIR / "bench_out"))
-    ap.add_argument("--rounds", type=int, default=3, help="alternated baseline/ingest rounds (default 3)")
-    args = ap.parse_args()
-
-    work = Path(args.out) / f"scale{args.scale}-seed{args.seed}"
+def _generated(out: Path, scale: int, seed: int) -> tuple[Path, Path]:
+    """The work folder and the sources of one scale, generated once and kept."""
+    work = out / f"scale{scale}-seed{seed}"
     sources = work / "sources"
     done = work / "generated.ok"  # outside sources/: the ingest reads every file there
     if not done.exists():
         shutil.rmtree(sources, ignore_errors=True)
         started = time.perf_counter()
-        generate(sources, scale=args.scale, seed=args.seed)
-        print(f"generate scale {args.scale}: {time.perf_counter() - started:.1f} s", flush=True)
+        generate(sources, scale=scale, seed=seed)
+        print(f"generate scale {scale}: {time.perf_counter() - started:.1f} s", flush=True)
         done.write_text("ok\n")
+    return work, sources
+
+
+def _dbt_build(warehouse: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--quiet",
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps({"warehouse": str(warehouse)}),
+        ],
+        cwd=PROJECT_DIR / "dbt_project",
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=40)
+    ap.add_argument("--small", type=int, default=10, help="the scale dbt's build time is compared with (default 10)")
+    ap.add_argument("--seed", type=int, default=2023)
+    ap.add_argument("--out", default=str(PROJECT_DIR / "bench_out"))
+    ap.add_argument("--rounds", type=int, default=3, help="alternated baseline/ingest rounds (default 3)")
+    args = ap.parse_args()
+
+    work, sources = _generated(Path(args.out), args.scale, args.seed)
     files = discover([sources])
     size = sum(f.stat().st_size for f in files)
     print(f"sources: {len(files)} files, {size / 2**20:.1f} MiB under {sources}", flush=True)
@@ -111,23 +136,17 @@ def main() -> None:
     accepted = sum(r.accepted for r in results)
     ingest_peak = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
-    # 2. dbt build on that warehouse
+    # 2. dbt build on that warehouse, alternated with a build of a scale-`small` warehouse: the
+    #    evaluation logic must grow linearly with the data (ratio at most 4.5 for 40 against 10)
     ensure_manifest()
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--quiet",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            json.dumps({"warehouse": str(warehouse)}),
-        ],
-        cwd=PROJECT_DIR / "dbt_project",
-        check=True,
-    )
-    dbt_s = time.perf_counter() - started
+    _, small_sources = _generated(Path(args.out), args.small, args.seed)
+    small = _fresh(work.parent / f"scale{args.small}-seed{args.seed}" / "ingest.duckdb")
+    ingest_paths(small, [small_sources])
+    small_times, dbt_times = [], []
+    for _ in range(2):
+        small_times.append(_dbt_build(small))
+        dbt_times.append(_dbt_build(warehouse))
+    small_s, dbt_s = min(small_times), min(dbt_times)
 
     # 3. the full command on a fresh warehouse, then again (everything is a duplicate)
     full = _fresh(work / "full.duckdb")
@@ -152,7 +171,10 @@ benchmark, scale {args.scale} ({os.cpu_count()} cores)
   events stored               {accepted:>12,}
   ingest                      {ingest_s:>12.2f} s   {accepted / ingest_s:>10,.0f} events/s
                                                 {rows_in / ingest_s:>10,.0f} rows/s
-  dbt build                   {dbt_s:>12.2f} s
+  dbt build (seeds, models, tests), alternated, 2 rounds each
+    scale {args.small:<3}                       {small_s:>8.2f} s best   ({_times(small_times)})
+    scale {args.scale:<3}                       {dbt_s:>8.2f} s best   ({_times(dbt_times)})
+    ratio                          {dbt_s / small_s:>8.2f} for {args.scale // args.small}x the data (goal: <= 4.5)
   full run (python -m pipelines run, fresh warehouse)   {full_s:.2f} s
   second full run (every file known: nothing offered)   {rerun_s:.2f} s
   peak memory: ingest process {ingest_peak:,.0f} MiB; largest child (full run, dbt) {_children_peak_mib():,.0f} MiB

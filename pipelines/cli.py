@@ -1,4 +1,4 @@
-"""Command line: `python -m pipelines run | ingest | requeue | status | generate`.
+"""Command line: `python -m pipelines run | ingest | requeue | status | freeze | generate`.
 
 `run` goes through Dagster (the same job `dagster dev` shows), so a run from cron and a run
 from the UI do the same thing. Every command exits non-zero on any failure: 1 for a failed run
@@ -146,6 +146,50 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_freeze(args: argparse.Namespace) -> int:
+    from pipelines import freeze as fz
+    from pipelines import warehouse as wh
+
+    warehouse = warehouse_path(args.warehouse)
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse} (run `python -m pipelines run` first)", file=sys.stderr)
+        return 2
+    if args.verify:
+        with wh.connect(warehouse, read_only=True) as con:
+            problems, frozen = fz.verify(con), fz.freezes(con)
+        for f in frozen:
+            print(
+                f"freeze {f['freeze_id']}: {f['year']} at position {f['store_position']}, evaluated on "
+                f"{f['evaluated_on']}, {f['frozen_at']:%Y-%m-%d %H:%M}"
+                + (f", replaces freeze {f['replaces']} ({f['reason']})" if f["replaces"] else "")
+            )
+        for p in problems:
+            print(f"DIFFERS {p}", file=sys.stderr)
+        print("every frozen year reproduces" if not problems else f"{len(problems)} frozen mart(s) differ")
+        return 1 if problems else 0
+    if args.year is None:
+        print("error: --year is required (or --verify)", file=sys.stderr)
+        return 2
+    if args.refreeze and not args.reason:
+        print("error: --refreeze needs a --reason (it stays on record)", file=sys.stderr)
+        return 2
+    try:
+        r = fz.freeze(warehouse, args.year, refreeze=args.refreeze, reason=args.reason)
+    except fz.FreezeRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"froze {r.year} as freeze {r.freeze_id}: store position {r.store_position}, evaluated on {r.evaluated_on}, "
+        f"checksum {r.checksum}" + (f", replacing freeze {r.replaces}" if r.replaces else "")
+    )
+    for mart, c in sorted(r.marts.items()):
+        print(f"  marts.{mart}: {c['rows']} rows of {c['year_column']} {r.year}, md5 {c['md5']}")
+    print("  pinned reference: " + ", ".join(f"{s} ({p['rows']} rows)" for s, p in sorted(r.pinned.items())))
+    for p in r.mismatches:
+        print(f"error: rebuilt from its frozen view, {p}", file=sys.stderr)
+    return 1 if r.mismatches else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -178,6 +222,14 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="events per source, batches, open quarantine and its reasons")
     warehouse_opt(status)
     status.set_defaults(func=cmd_status)
+
+    frz = sub.add_parser("freeze", help="freeze a year's evaluation at today's store position and reference data")
+    frz.add_argument("--year", type=int, help="the evaluation year to freeze")
+    frz.add_argument("--refreeze", action="store_true", help="freeze a frozen year again (both stay on record)")
+    frz.add_argument("--reason", help="why (required with --refreeze)")
+    frz.add_argument("--verify", action="store_true", help="only check that every frozen year still reproduces")
+    warehouse_opt(frz)
+    frz.set_defaults(func=cmd_freeze)
 
     gen = sub.add_parser("generate", help="write deterministic sample centre logs")
     gen.add_argument("--scale", type=int, default=1, help="N times as many firms and events (default 1)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -39,3 +41,25 @@ def ensure_manifest() -> Path:
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
     return manifest
+
+
+def dbt_vars(database: str, evaluation_date: date | None = None, refreeze_year: int | None = None) -> str:
+    """The --vars of every build: the warehouse path (profiles.yml reads it) and, when given, the
+    evaluation date of the live view (which years have ended; default today) and a frozen year
+    to evaluate live for its re-freeze."""
+    values: dict[str, str | int] = {"warehouse": str(database)}
+    if evaluation_date is not None:
+        values["evaluation_date"] = evaluation_date.isoformat()
+    if refreeze_year is not None:
+        values["refreeze_year"] = refreeze_year
+    return json.dumps(values)
+
+
+def build(database: str, evaluation_date: date | None = None, refreeze_year: int | None = None) -> None:
+    """`dbt build` (seeds, models, tests) outside Dagster, for commands that need fresh marts
+    (freeze); raises when a model or test fails."""
+    ensure_manifest()
+    dbt_resource().cli(
+        ["build", "--quiet", "--vars", dbt_vars(database, evaluation_date, refreeze_year)],
+        target_path=DBT_PROJECT.target_path,
+    ).wait()

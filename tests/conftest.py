@@ -22,3 +22,15 @@ def src(tmp_path: Path) -> Path:
     folder = tmp_path / "sources"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """`python -m pipelines run` of the bundled sources into a fresh warehouse, shared by the
+    tests that read what it built: (warehouse path, the completed process)."""
+    from helpers import cli
+
+    warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
+    first = cli("run", "--warehouse", str(warehouse))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    return warehouse, first

@@ -131,13 +131,16 @@ def write_xlsx(
     return path
 
 
-def cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    """`python -m pipelines ARGS` as a user runs it, without the caller's pipeline settings."""
+def cli(
+    *args: str, env: dict | None = None, timeout: float = 900, cwd: Path = PROJECT_DIR
+) -> subprocess.CompletedProcess:
+    """`python -m pipelines ARGS` as a user runs it, without the caller's pipeline settings; run
+    from `cwd`, the `pipelines` package of that checkout is the one imported."""
     environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args],
-        cwd=PROJECT_DIR,
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,

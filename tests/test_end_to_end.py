@@ -22,14 +22,6 @@ def table_2_9() -> dict[str, dict[str, float]]:
         return {row["indicator"]: {y: float(row[y]) for y in YEARS} for row in csv.DictReader(f)}
 
 
-@pytest.fixture(scope="module")
-def bundled_run(tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
-    first = cli("run", "--warehouse", str(warehouse))
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    return warehouse, first
-
-
 def test_all_rows_reproduce_table_2_9(bundled_run):
     warehouse, _ = bundled_run
     con = duckdb.connect(str(warehouse), read_only=True)

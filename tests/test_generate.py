@@ -8,6 +8,8 @@ import random
 import re
 import subprocess
 import sys
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,12 +26,27 @@ from pipelines.reference import register_lookups
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TABLE_2_9 = PROJECT_DIR / "tests" / "reference" / "table_2_9_center_results.csv"
 FILE_NAME = re.compile(r"center_logs/(hanoi|new_delhi)/(\d{4})/\1_\2-(0[1-9]|1[0-2])\.(csv|xlsx)")
+# the process stages of the activities that move an opportunity, in order, with the expert panel's
+# expected contract probability (dbt_project/seeds: activities, process_stages, process_stage_weights)
+STAGES = {
+    "market_info_provided": ("market_info", 0.10),
+    "mou_signed": ("mou", 0.30),
+    "agency_referral": ("agency_referral", 0.30),
+    "importer_info_provided": ("importer_info", 0.40),
+    "consultation_held": ("consultation", 0.70),
+    "contract_signed": ("contract", 1.00),
+}
 
 
 @pytest.fixture(scope="module")
 def scale_one(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("gen") / "sources"
     return out, generate(out, scale=1)
+
+
+@pytest.fixture(scope="module")
+def plan_one():
+    return build_plan(1)
 
 
 def _files(root: Path) -> list[Path]:
@@ -187,3 +204,90 @@ def test_ingest_of_the_first_months_gives_2019_exactly(scale_one, tmp_path):
         r"|not in the activity catalogue|is not a number|is not a 10-digit|firm_id is required"
     )
     assert reasons and all(intended.search(r) for r in reasons), reasons
+
+
+def _opportunity(a) -> tuple[str, str, str | None]:
+    """(centre, firm, importer): the firm alone while no importer is named."""
+    return a.center, a.firm.firm_id, a.importer.importer_id if a.importer else None
+
+
+def observed_contract_rates(activities) -> dict[tuple[int, str], float]:
+    """(year, stage) -> share of the opportunities that first reached the stage that year (both
+    centres) with a contract within 365 days from then: marts.process_evaluation's observed rate.
+    A (firm, importer) opportunity is won by its own contract, the firm alone by any contract of
+    the firm at that centre."""
+    reached: dict[tuple, dict[str, date]] = defaultdict(dict)  # opportunity -> stage -> first day
+    deal_contracts: dict[tuple, list[date]] = defaultdict(list)  # opportunity -> contract days
+    firm_contracts: dict[tuple, list[date]] = defaultdict(list)  # (centre, firm) -> contract days
+    for a in activities:
+        if a.activity not in STAGES or a.firm is None:
+            continue
+        opp, (stage, _) = _opportunity(a), STAGES[a.activity]
+        reached[opp][stage] = min(reached[opp].get(stage, a.day), a.day)
+        if stage == "contract":
+            deal_contracts[opp].append(a.day)
+            firm_contracts[(a.center, a.firm.firm_id)].append(a.day)
+    cohorts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])  # -> [won, reached]
+    for (center, firm, importer), stages in reached.items():
+        signed = firm_contracts[(center, firm)] if importer is None else deal_contracts[(center, firm, importer)]
+        for stage, day in stages.items():
+            cohorts[(day.year, stage)][0] += any(day <= d <= day + timedelta(days=365) for d in signed)
+            cohorts[(day.year, stage)][1] += 1
+    return {key: won / n for key, (won, n) in cohorts.items()}
+
+
+def continuity_gaps(activities) -> Counter:
+    """(centre, year) -> firms supported there in the year with an opportunity active in the year
+    whose furthest stage by 31 December has a probability of at least 0.70 and no contract, and
+    with no activity at that centre the next year (domain.md, continuity gaps)."""
+    order = list(STAGES)
+    supported: dict[tuple[str, str], set[int]] = defaultdict(set)  # (centre, firm) -> years
+    events: dict[tuple, list[tuple[date, int]]] = defaultdict(list)  # opportunity -> (day, stage order)
+    for a in activities:
+        if a.firm is not None:
+            supported[(a.center, a.firm.firm_id)].add(a.day.year)
+        if a.activity in STAGES and a.firm is not None:
+            events[_opportunity(a)].append((a.day, order.index(a.activity)))
+    gaps = set()
+    for (center, firm, _), stages in events.items():
+        for year in {day.year for day, _ in stages}:
+            furthest = order[max(i for day, i in stages if day.year <= year)]
+            stage, probability = STAGES[furthest]
+            if stage != "contract" and probability >= 0.70 and year + 1 not in supported[(center, firm)]:
+                gaps.add((center, year, firm))
+    return Counter((center, year) for center, year, _ in gaps)
+
+
+def test_observed_contract_rates_are_close_to_the_panels_probabilities(plan_one):
+    rates = observed_contract_rates(plan_one.activities)
+    tolerance = {"market_info": 0.05, "mou": 0.10, "agency_referral": 0.10, "importer_info": 0.08, "consultation": 0.08}
+    for year in (2023, 2024):
+        for stage, probability in STAGES.values():
+            if stage == "contract":
+                assert rates[(year, stage)] == 1.0
+            else:
+                assert abs(rates[(year, stage)] - probability) <= tolerance[stage], (year, stage, rates[(year, stage)])
+
+
+def test_few_firms_leave_with_an_open_deal_at_70_percent(plan_one):
+    gaps = continuity_gaps(plan_one.activities)
+    for center in ("hanoi", "new_delhi"):
+        for year in (2023, 2024):
+            assert 1 <= gaps[(center, year)] <= 10, (center, year, gaps[(center, year)])
+
+
+def test_beginners_climb_the_ladder_and_graduates_mentor(plan_one):
+    rungs: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)  # (centre, firm) -> year -> programme
+    graduated, mentors = set(), set()
+    for a in plan_one.activities:
+        if a.activity == "firm_enrolled" and a.program.startswith("partner_"):
+            rungs[(a.center, a.firm.firm_id)][a.day.year] = a.program
+        elif a.activity == "firm_graduated":
+            graduated.add((a.center, a.firm.firm_id, a.day.year))
+        elif a.activity == "mentoring":
+            mentors.add((a.center, a.mentor.firm_id, a.day.year))
+    climbs = Counter(tuple(years.get(y) for y in (2023, 2024, 2025)) for years in rungs.values())
+    assert climbs[("partner_info", "partner_marketing", "partner_aftercare")] >= 10
+    assert 0 < climbs[("partner_info", None, None)] < climbs[("partner_info", "partner_marketing", "partner_aftercare")]
+    # last year's graduates mentor this year's beginners
+    assert {(c, f, y + 1) for c, f, y in graduated if y < 2025} == {m for m in mentors if m[2] > 2023}

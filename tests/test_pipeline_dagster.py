@@ -53,14 +53,16 @@ def test_definitions_show_the_flow(defs_module):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {
         "center_log_events",
-        "staging/stg_center_log__activities",
+        "intermediate/int_activities",
+        "marts/process_evaluation",
+        "marts/continuity_evaluation",
         "marts/result_evaluation",
         "reference/fx_rates_usd",
     } <= keys
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups["center_log_events"] == "ingest"
     assert groups["staging/stg_center_log__activity_events"] == "staging"
-    assert groups["intermediate/int_activities_usd"] == "intermediate"
+    assert groups["intermediate/int_activities"] == "intermediate"
     assert groups["marts/result_evaluation"] == "marts"
     # the staging model reads the event store, so it depends on the ingest asset
     parents = graph.get(dg.AssetKey(["staging", "stg_center_log__activity_events"])).parent_keys
@@ -69,7 +71,12 @@ def test_definitions_show_the_flow(defs_module):
     for assets_def in defs.assets:
         assert assets_def.op.pool == "warehouse"
     check_names = {c.name for c in graph.asset_check_keys}
-    assert {"no_refused_files", "events_match_schema"} <= check_names
+    assert {
+        "no_refused_files",
+        "events_match_schema",
+        "matches_pandera_schema",
+        "frozen_years_reproduce",
+    } <= check_names
     assert any(n.startswith("unique_combination_result_evaluation") for n in check_names)
     assert defs.resolve_sensor_def("sources_sensor") is not None
 

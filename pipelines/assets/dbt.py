@@ -4,7 +4,6 @@ dbt tests become asset checks. dbt runs with one thread and the warehouse pool, 
 writes while the ingest does.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL
-from pipelines.dbt_project import DBT_PROJECT
+from pipelines.dbt_project import DBT_PROJECT, dbt_vars
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
 
@@ -37,7 +36,3 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     # subprocess, under the writer lock this process holds for it.
     with wh.writer_lock(warehouse.database):
         yield from dbt.cli(["build", "--vars", dbt_vars(warehouse.database)], context=context).stream()
-
-
-def dbt_vars(database: str) -> str:
-    return json.dumps({"warehouse": database})

@@ -2,7 +2,9 @@
 
 `build_plan` walks the centre-years in order. Firms and programmes come from `firms`, the deals
 (opportunities, consultations, contracts, exports) from `deals`, everything else from
-`services`. The yearly result indicators of the plan equal the targets exactly; `totals`
+`services`. Every year's firms are chosen first, so a desk knows which firms its centre supports
+next year; a deal of such a firm may close early next year, and the desk hands that contract on
+to the centre's next desk. The yearly result indicators of the plan equal the targets exactly; `totals`
 recomputes them from the records themselves, so a test can hold the plan to the report.
 """
 
@@ -29,9 +31,14 @@ class Plan:
 def build_plan(scale: int = 1, seed: int = 2023) -> Plan:
     years = build_years({y: t.supported_firms * scale for y, t in TARGETS.items()}, seed, scale)
     books = {c: ImporterBook(c) for c in PREFIX}
+    briefed: dict[str, set[int]] = {c: set() for c in PREFIX}  # firms given market information
     acts: list[Activity] = []
+    carried: dict[str, list[Activity]] = {}  # centre -> deals of last year's desk closed this year
     for (center, year), cy in years.items():
-        desk = Desk(cy, random.Random(f"{seed}/plan/{center}/{year}"), scale, books[center])
+        nxt = years.get((center, year + 1))
+        staying = frozenset(f.serial for f in nxt.firms + nxt.visitors) if nxt else None
+        rng = random.Random(f"{seed}/plan/{center}/{year}")
+        desk = Desk(cy, rng, scale, books[center], staying, acts=carried.pop(center, []), briefed=briefed[center])
         kpi = {k: centre_split(v, year)[center] for k, v in asdict(TARGETS[year].scaled(scale)).items()}
         services.enrolments(desk)
         deals.opportunities(desk, kpi["consultations"], kpi["consultation_usd"] * 100)
@@ -43,6 +50,9 @@ def build_plan(scale: int = 1, seed: int = 2023) -> Plan:
         services.centre_events(desk)
         services.market_info(desk)
         acts += sorted(desk.acts, key=lambda a: a.day)  # stable: same-day rows keep plan order
+        carried[center] = desk.later
+    if any(carried.values()):
+        raise RuntimeError("a deal was planned to close after the last year")
     return Plan(scale, seed, years, acts)
 
 

@@ -66,7 +66,12 @@ class Desk:
     rng: random.Random
     scale: int
     importers: ImporterBook
+    # serials of the firms this centre supports next year (every year's firms are chosen before
+    # any deal is made); None in the last year, when there is no next year to sign in
+    staying: frozenset[int] | None = None
     acts: list[Activity] = field(default_factory=list)
+    later: list[Activity] = field(default_factory=list)  # dated next year: handed to next year's desk
+    briefed: set[int] = field(default_factory=set)  # serials given market information here, any year
     starts: dict[int, date] = field(default_factory=dict)  # firm serial -> day it was selected
     programs: dict[int, str] = field(default_factory=dict)  # firm serial -> main programme
 
@@ -87,18 +92,28 @@ class Desk:
         act = Activity(
             self.cy.center, day, activity, firm, staff=self.rng.choice(names.STAFF[self.cy.center]), **fields
         )
-        self.acts.append(act)
+        (self.later if day > self.end else self.acts).append(act)
         return act
 
-    def day(self, firm: Firm | None = None, lead_days: int = 0, first: date | None = None) -> date:
+    def stays(self, firm: Firm) -> bool:
+        """Whether this centre supports `firm` next year too (always, in the last year: unknown)."""
+        return self.staying is None or firm.serial in self.staying
+
+    def signs_next_year(self, firm: Firm) -> bool:
+        """Whether a deal of `firm` may close next year: only if the centre still supports it then."""
+        return self.staying is not None and firm.serial in self.staying
+
+    def day(
+        self, firm: Firm | None = None, lead_days: int = 0, first: date | None = None, last: date | None = None
+    ) -> date:
         """A working day on which `firm` can be served: after its selection (plus a lead time)
-        and `first`, before year end."""
+        and `first`, before year end and, where that leaves room, before `last`."""
         start = self.starts.get(firm.serial, self.cy.start) if firm else self.cy.start
         if firm and self.year - 1 in firm.tiers:  # served last year: no need to wait for selection
             start = self.cy.start
-        start = max(start.toordinal() + lead_days, first.toordinal() if first else 0)
-        start = min(start, self.end.toordinal())
-        return workday(self.rng, date.fromordinal(start), self.end)
+        lo = min(max(start.toordinal() + lead_days, first.toordinal() if first else 0), self.end.toordinal())
+        hi = max(lo, min(self.end.toordinal(), last.toordinal() if last else self.end.toordinal()))
+        return workday(self.rng, date.fromordinal(lo), date.fromordinal(hi))
 
     def filed_under(self, firm: Firm) -> str | None:
         """The programme of a firm's ordinary row: staff fill in 사업 on about half of them."""

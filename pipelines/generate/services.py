@@ -11,6 +11,8 @@ from pipelines.generate.firms import LADDER
 from pipelines.generate.records import Desk
 
 SHOWROOM_ITEMS = 50  # items on display per centre (report Table 3-1)
+MARKET_INFO_SIGN_RATE = 0.10  # firms first given market information that sign within 12 months
+SIGN_NEXT_YEAR = 0.05  # of those that do not sign this year but are supported next year, about so many do
 URGENT_CASES = {2020: 30, 2021: 30, 2022: 30, 2023: 15}  # COVID-19 urgent tasks per centre
 
 DISCOVERY_NOTES = ("바이어 리스트 송부", "유통사 DB 조사", "전시회 참가업체 조사", "온라인 B2B 플랫폼 검색")
@@ -207,24 +209,53 @@ def centre_events(desk: Desk) -> None:
 
 
 def market_info(desk: Desk) -> None:
-    """Market information for most firms, and for every firm the centre has not served otherwise,
-    so that each supported firm has at least one row in the year."""
+    """Market information: for most firms still looking for a market, and for every firm the
+    centre has not served otherwise, so that each supported firm has at least one row in the year.
+
+    A firm's first market information at a centre comes with the start of its year (by April).
+    Firms closing deals seldom ask for it: only as many of those new to it get it as make about
+    one in ten firms first informed that year sign a contract within 12 months (the panel's 10 %).
+    """
     cy, rng = desk.cy, desk.rng
     enrolled = {f.serial for firms in cy.enrolled.values() for f in firms}
     served = {a.firm.serial for a in desk.acts if a.firm is not None}
-    for f in cy.firms + cy.visitors:
+    signed: dict[int, list[date]] = {}
+    for a in desk.acts + desk.later:
+        if a.activity == "contract_signed":
+            signed.setdefault(a.firm.serial, []).append(a.day)
+    firms = cy.firms + cy.visitors
+    early = date(cy.year, 4, 30)
+    days: dict[int, list[date]] = {}
+    for f in firms:  # firms not signing: most of them
+        if f.serial in signed:
+            continue
         n = rng.randint(1, 2) if f.serial in enrolled else int(rng.random() < 0.45)
-        if f.serial not in served:
-            n = max(n, 1)
-        for _ in range(n):
+        n = max(n, int(f.serial not in served))
+        new = f.serial not in desk.briefed
+        days[f.serial] = [desk.day(f, last=early if new and i == 0 else None) for i in range(n)]
+    newcomers = [f for f in firms if days.get(f.serial) and f.serial not in desk.briefed]
+    # a few of them sign early next year, still within 12 months of the information
+    expected = SIGN_NEXT_YEAR * sum(desk.signs_next_year(f) for f in newcomers)
+    wanted = round((MARKET_INFO_SIGN_RATE * len(newcomers) - expected) / (1 - MARKET_INFO_SIGN_RATE))
+    pool = [f for f in firms if f.serial in signed and f.serial not in desk.briefed]
+    for f in rng.sample(pool, len(pool)):  # firms signing: only as many as are wanted
+        if wanted <= 0:
+            break
+        day = desk.day(f, last=early)
+        if any(day <= c <= day + timedelta(days=365) for c in signed[f.serial]):
+            days[f.serial] = [day]
+            wanted -= 1
+    for f in firms:
+        for day in days.get(f.serial, []):
             desk.add(
-                desk.day(f),
+                day,
                 "market_info_provided",
                 f,
                 program=desk.filed_under(f),
                 channel="online",
                 note=f"{f.product} {rng.choice(MARKET_NOTES)}" if rng.random() < 0.5 else "",
             )
+            desk.briefed.add(f.serial)
 
 
 def _month_end(year: int, month: int) -> date:

@@ -85,6 +85,7 @@ def _source_streams(con: duckdb.DuckDBPyConnection, hashes: ContentHashes) -> No
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial event store, batch ledger and quarantine", _sql_file("m001_initial.sql")),
     Migration(2, "source kind, opaque stream ids with versions, requeue", _source_streams),
+    Migration(3, "frozen annual evaluations and their pinned reference data", _sql_file("m003_evaluation_freezes.sql")),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,65 @@
+"""Asset checks on the marts dbt builds: their pandera schemas (schemas/marts.py), and that every
+frozen year still reproduces its freeze (pipelines/freeze.py)."""
+
+import dagster as dg
+import pandera.pandas as pa
+
+from pipelines import freeze
+from pipelines.assets.ingest import WAREHOUSE_POOL
+from pipelines.resources import Warehouse
+from schemas.marts import MART_SCHEMAS, SEEDED_WEIGHTS_SQL, probabilities_match_seed
+
+
+def mart_key(mart: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", mart])
+
+
+def _failures(exc: pa.errors.SchemaErrors) -> str:
+    cases = exc.failure_cases
+    by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
+    return f"```\n{by_check.to_string(index=False)}\n```"
+
+
+def schema_check(mart: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart_key(mart),
+        name="matches_pandera_schema",
+        pool=WAREHOUSE_POOL,  # DuckDB refuses a reader while another process writes the file
+        description=f"marts.{mart} satisfies its pandera schema (schemas/marts.py).",
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            frame = con.execute(f"SELECT * FROM marts.{mart}").df()
+            schema = MART_SCHEMAS[mart]
+            if mart == "process_evaluation":
+                schema = probabilities_match_seed(frame, con.execute(SEEDED_WEIGHTS_SQL).df())
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            return dg.AssetCheckResult(
+                passed=False, metadata={"rows": len(frame), "failures": dg.MetadataValue.md(_failures(exc))}
+            )
+        return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+
+    return _check
+
+
+@dg.asset_check(
+    asset=mart_key("result_evaluation"),
+    name="frozen_years_reproduce",
+    pool=WAREHOUSE_POOL,
+    description="Every frozen year's mart rows still have the checksums its freeze recorded.",
+)
+def frozen_years_reproduce(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        problems, frozen = freeze.verify(con), freeze.freezes(con)
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={
+            "frozen_years": sorted({f["year"] for f in frozen}),
+            "differences": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+        },
+    )
+
+
+MART_CHECKS = [schema_check(mart) for mart in MART_SCHEMAS] + [frozen_years_reproduce]

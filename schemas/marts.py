@@ -1,0 +1,219 @@
+"""Pandera schemas of the evaluation marts, run as Dagster asset checks after every dbt build.
+
+They hold what a reader of the marts relies on, whatever the SQL did: keys unique, counts not
+negative, rates and shares within 0..1, intervals around their rate, parts never above their
+whole, and the process evaluation's probabilities equal to the stage-weight seed in force for each
+year (the pinned copy for a frozen year). dbt's own tests check keys and relations in SQL; these
+check the frames analysts read.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+COUNT = pa.Column("Int64", pa.Check.ge(0), nullable=False, coerce=True)
+MAYBE_COUNT = pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
+USD = pa.Column(float, pa.Check.ge(0), nullable=False, coerce=True)
+SHARE = pa.Column(float, pa.Check.in_range(0, 1), nullable=True, coerce=True)
+YEAR = pa.Column(int, pa.Check.in_range(2000, 2100), nullable=False, coerce=True)
+CENTER = pa.Column(str, pa.Check.str_matches(r"^[a-z_]+$"), nullable=False)
+
+
+def _at_most(part: str, whole: str) -> pa.Check:
+    return pa.Check(lambda df: df[part].isna() | (df[part] <= df[whole]), name=f"{part} <= {whole}")
+
+
+def _ordered(low: str, value: str, high: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return df[value].isna() | ((df[low] <= df[value] + 1e-12) & (df[value] <= df[high] + 1e-12))
+
+    return pa.Check(check, name=f"{low} <= {value} <= {high}")
+
+
+def _shares_add_up(df: pd.DataFrame) -> pd.Series:
+    total = df.groupby(["center", "from_year", "from_tier"])["share_of_from_tier"].transform("sum")
+    return (total - 1).abs() < 1e-9
+
+
+RESULT = pa.DataFrameSchema(
+    {
+        "center": CENTER,
+        "year": YEAR,
+        **{
+            c: COUNT
+            for c in ("supported_firms", "importers_discovered", "difficulties_resolved", "consultations", "contracts")
+        },
+        **{c: USD for c in ("consultation_amount_usd", "contract_amount_usd", "export_amount_usd")},
+    },
+    unique=["center", "year"],
+)
+
+PROCESS = pa.DataFrameSchema(
+    {
+        "center": CENTER,
+        "year": YEAR,
+        "stage_code": pa.Column(str),
+        **{
+            c: COUNT
+            for c in (
+                "activities",
+                "opportunities",
+                "open_opportunities",
+                "opportunities_without_value",
+                "observed_cohort_opportunities",
+                "observed_contracts",
+            )
+        },
+        "expected_contract_probability": pa.Column(float, pa.Check.in_range(0, 1), nullable=False),
+        "pipeline_value_usd": USD,
+        "weighted_pipeline_usd": USD,
+        **{
+            c: SHARE
+            for c in ("share_below_50", "observed_contract_rate", "observed_rate_ci_low", "observed_rate_ci_high")
+        },
+        "median_days_in_stage": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    unique=["center", "year", "stage_code"],
+    checks=[
+        _at_most("open_opportunities", "opportunities"),
+        _at_most("observed_contracts", "observed_cohort_opportunities"),
+        pa.Check(lambda df: df["weighted_pipeline_usd"] <= df["pipeline_value_usd"] + 0.01, name="weighted <= value"),
+        _ordered("observed_rate_ci_low", "observed_contract_rate", "observed_rate_ci_high"),
+    ],
+)
+
+CONTINUITY = pa.DataFrameSchema(
+    {
+        "center": CENTER,
+        "year": YEAR,
+        **{
+            c: COUNT
+            for c in (
+                "firms_supported",
+                "firms_new",
+                "firms_continuing_from_prior_year",
+                "firms_advanced_tier",
+                "firms_on_ladder",
+                "firms_graduated",
+                "mentoring_links",
+            )
+        },
+        "continuity_gaps": MAYBE_COUNT,
+        "continuation_rate": SHARE,
+    },
+    unique=["center", "year"],
+    checks=[
+        _at_most("firms_continuing_from_prior_year", "firms_supported"),
+        _at_most("firms_new", "firms_supported"),
+        _at_most("firms_advanced_tier", "firms_continuing_from_prior_year"),
+        _at_most("firms_graduated", "firms_supported"),
+        _at_most("continuity_gaps", "firms_supported"),
+    ],
+)
+
+TRANSITIONS = pa.DataFrameSchema(
+    {
+        "center": CENTER,
+        "from_year": YEAR,
+        "from_tier": pa.Column(str, pa.Check.isin(["beginner", "growth", "star", "unknown"])),
+        "to_tier": pa.Column(str, pa.Check.isin(["beginner", "growth", "star", "unknown", "dropped", "graduated"])),
+        "evaluation_year": YEAR,
+        "firms": pa.Column("Int64", pa.Check.gt(0), coerce=True),
+        "share_of_from_tier": SHARE,
+    },
+    unique=["center", "from_year", "from_tier", "to_tier"],
+    checks=[
+        pa.Check(lambda df: df["evaluation_year"] == df["from_year"] + 1, name="evaluated the year after"),
+        pa.Check(_shares_add_up, name="shares of a from-tier add up to 1"),
+    ],
+)
+
+COHORTS = pa.DataFrameSchema(
+    {
+        "center": CENTER,
+        "cohort_year": YEAR,
+        "years_since_entry": pa.Column(int, pa.Check.isin([0, 1, 2]), coerce=True),
+        "evaluation_year": YEAR,
+        "cohort_firms": pa.Column("Int64", pa.Check.gt(0), coerce=True),
+        "retained_firms": COUNT,
+        "retention_rate": SHARE,
+    },
+    unique=["center", "cohort_year", "years_since_entry"],
+    checks=[
+        _at_most("retained_firms", "cohort_firms"),
+        pa.Check(
+            lambda df: (df["years_since_entry"] != 0) | (df["retained_firms"] == df["cohort_firms"]),
+            name="a cohort is whole in its first year",
+        ),
+    ],
+)
+
+INDICATORS = pa.DataFrameSchema(
+    {
+        "indicator_code": pa.Column(str),
+        "center": CENTER,
+        "year": YEAR,
+        "evaluation": pa.Column(str, pa.Check.isin(["result", "process", "continuity", "satisfaction"])),
+        "attainment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "target": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    unique=["indicator_code", "center", "year"],
+    checks=[
+        pa.Check(
+            lambda df: (df["unit"] != "fraction") | df["value"].isna() | df["value"].between(0, 1),
+            name="fractions within 0..1",
+        )
+    ],
+)
+
+GOALS = pa.DataFrameSchema(
+    {
+        "goal_code": pa.Column(str),
+        "year": YEAR,
+        "growth_rate": pa.Column(float, pa.Check.in_range(-0.5, 1.0)),
+        "path_value_usd": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "attainment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),
+    },
+    unique=["goal_code", "year"],
+)
+
+MART_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "result_evaluation": RESULT,
+    "process_evaluation": PROCESS,
+    "continuity_evaluation": CONTINUITY,
+    "tier_transitions": TRANSITIONS,
+    "cohort_retention": COHORTS,
+    "indicator_values": INDICATORS,
+    "goal_path": GOALS,
+}
+
+# The stage weight each (year, stage) of the process evaluation must show: the seed row in force
+# that year, from the seed as the year's evaluation view sees it (pinned when the year is frozen).
+SEEDED_WEIGHTS_SQL = """
+    WITH years AS (
+        SELECT DISTINCT year, stage_code,
+               coalesce((SELECT max(view_id) FROM intermediate.int_evaluation_views v WHERE v.frozen_year = p.year), 0)
+                   AS view_id
+        FROM marts.process_evaluation AS p
+    )
+    SELECT years.year, years.stage_code, w.expected_contract_probability AS seeded
+    FROM years ASOF JOIN intermediate.int_pinned__process_stage_weights AS w
+      ON years.view_id = w.view_id AND years.stage_code = w.stage_code AND years.year >= w.effective_year
+"""
+
+
+def probabilities_match_seed(process: pd.DataFrame, seeded: pd.DataFrame) -> pa.DataFrameSchema:
+    """A schema that also checks `process` rows against the seeded weights frame."""
+    expected = process.merge(seeded, on=["year", "stage_code"], how="left")["seeded"].to_numpy()
+    return pa.DataFrameSchema(
+        PROCESS.columns,
+        unique=PROCESS.unique,
+        checks=[
+            *PROCESS.checks,
+            pa.Check(
+                lambda df: pd.Series(abs(df["expected_contract_probability"].to_numpy() - expected) < 1e-12, df.index),
+                name="probability equals the seed in force that year",
+            ),
+        ],
+    )

@@ -1,0 +1,147 @@
+"""A frozen year survives late and corrected events and seed edits; the next year moves on.
+
+Run the way a user runs it: `python -m pipelines run | freeze` on a checkout of the project (a
+copy, so that the test can edit a seed file as the expert panel would) with the bundled sources.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import PROJECT_DIR, cli, consultation, write_csv
+
+pytestmark = pytest.mark.slow
+
+ALL_2023 = (
+    "SELECT consultations, consultation_amount_usd FROM marts.result_evaluation WHERE year = 2023 AND center = 'all'"
+)
+MARTS = ("result_evaluation", "process_evaluation", "continuity_evaluation", "indicator_values")
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """The project's files as a clone has them (tracked and new, not ignored; without the bundled sources)."""
+    root = tmp_path_factory.mktemp("checkout") / "project"
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in files.stdout.splitlines():
+        if name.startswith(("sources/", "tests/")) or not (PROJECT_DIR / name).exists():
+            continue
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, root / name)
+    return root
+
+
+def rows(warehouse: Path, mart: str, where: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(map(repr, con.execute(f"SELECT * FROM marts.{mart} WHERE {where}").fetchall()))
+
+
+def snapshot(warehouse: Path, year: int) -> dict[str, list]:
+    return {m: rows(warehouse, m, f"year = {year}") for m in MARTS} | {
+        "tier_transitions": rows(warehouse, "tier_transitions", f"evaluation_year = {year}")
+    }
+
+
+def a_2023_consultation(warehouse: Path) -> dict:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        record_id, center, firm, importer, day = con.execute(
+            "SELECT source_record_id, center, firm_id, importer_id, activity_date "
+            "FROM staging.stg_center_log__activity_events WHERE activity = 'consultation_held' "
+            "AND year(activity_date) = 2023 AND event_type = 'activity_recorded' "
+            "ORDER BY position LIMIT 1"
+        ).fetchall()[0]
+    return {"record_id": record_id, "center": center, "firm_id": firm, "importer_id": importer, "date": str(day)}
+
+
+def test_frozen_year_survives_late_events_and_seed_edits(checkout, tmp_path):
+    warehouse = tmp_path / "jeonbuk.duckdb"
+    sources = PROJECT_DIR / "sources"
+    env = {"DAGSTER_HOME": str(checkout)}  # as make sets it: a persistent instance
+    first = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), cwd=checkout, env=env)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+
+    frozen = cli("freeze", "--year", "2023", "--warehouse", str(warehouse), cwd=checkout, env=env)
+    assert frozen.returncode == 0, frozen.stdout[-2000:] + frozen.stderr[-2000:]
+    assert "froze 2023 as freeze 1" in frozen.stdout and "pinned reference" in frozen.stdout
+    before_2023, before_2024 = snapshot(warehouse, 2023), snapshot(warehouse, 2024)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first_2023 = con.execute(ALL_2023).fetchall()[0]
+    assert all(before_2023.values()), "every mart has rows of 2023"
+
+    # late and corrected events of 2023: a new firm's consultation and an amended consultation
+    target = a_2023_consultation(warehouse)
+    late = tmp_path / "late" / "hanoi_2023-late.csv"
+    late.parent.mkdir()
+    write_csv(
+        late,
+        [
+            consultation("HAN-2023-LATE-1", date="2023-12-15", firm_id="999-81-00001", amount="250000"),
+            consultation(
+                "HAN-2023-LATE-2",
+                center=target["center"],
+                date=target["date"],
+                firm_id=target["firm_id"],
+                importer_id=target["importer_id"],
+                amount="777777",
+                correction="정정",
+                corrects_record_id=target["record_id"],
+            ),
+        ],
+    )
+    # the expert panel raises the consultation weight from 2023 on
+    weights = checkout / "dbt_project" / "seeds" / "process_stage_weights.csv"
+    with weights.open("a", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow([2023, "consultation", 0.8, "test: panel decision"])
+
+    again = cli("run", "--sources", str(late.parent), "--warehouse", str(warehouse), cwd=checkout, env=env)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stored = con.execute(
+            "SELECT count(*) FROM events.event_store WHERE payload->>'record_id' LIKE 'HAN-2023-LATE-%'"
+        ).fetchall()[0][0]
+        weight_2024 = con.execute(
+            "SELECT expected_contract_probability FROM marts.process_evaluation "
+            "WHERE year = 2024 AND center = 'all' AND stage_code = 'consultation'"
+        ).fetchall()[0][0]
+        weight_2023 = con.execute(
+            "SELECT expected_contract_probability FROM marts.process_evaluation "
+            "WHERE year = 2023 AND center = 'all' AND stage_code = 'consultation'"
+        ).fetchall()[0][0]
+    assert stored == 2
+    assert snapshot(warehouse, 2023) == before_2023
+    assert (weight_2023, weight_2024) == (0.7, 0.8)
+    after_2024 = snapshot(warehouse, 2024)
+    assert after_2024["process_evaluation"] != before_2024["process_evaluation"]
+    # the late firm of 2023 is not supported in 2024: the 2023 → 2024 transitions see it
+    assert after_2024["tier_transitions"] != before_2024["tier_transitions"]
+    verified = cli("freeze", "--verify", "--warehouse", str(warehouse), cwd=checkout, env=env)
+    assert verified.returncode == 0 and "every frozen year reproduces" in verified.stdout
+
+    # freezing again is refused unless asked for; a deliberate re-freeze takes the late events in
+    refused = cli("freeze", "--year", "2023", "--warehouse", str(warehouse), cwd=checkout, env=env)
+    assert refused.returncode == 1 and "2023 is frozen already" in refused.stderr
+    refrozen = cli(
+        "freeze", "--year", "2023", "--refreeze", "--reason", "late logs of December",
+        "--warehouse", str(warehouse), cwd=checkout, env=env,
+    )  # fmt: skip
+    assert refrozen.returncode == 0, refrozen.stdout[-2000:] + refrozen.stderr[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        record = con.execute(
+            "SELECT freeze_id, replaces_freeze_id, reason FROM events.evaluation_freezes ORDER BY freeze_id"
+        ).fetchall()
+        refrozen_2023 = con.execute(ALL_2023).fetchall()[0]
+    assert record == [(1, None, None), (2, 1, "late logs of December")]
+    # the re-frozen year now counts the late consultation (and the amended amount)
+    assert refrozen_2023[0] == first_2023[0] + 1 and refrozen_2023[1] != first_2023[1]
+    assert snapshot(warehouse, 2023)["process_evaluation"] != before_2023["process_evaluation"]
