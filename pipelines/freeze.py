@@ -8,7 +8,9 @@ events at or below that position, with the pinned seeds and the freeze's evaluat
 again is refused unless asked for; both freezes stay on record and the newest applies.
 
 Which rows belong to year Y: a mart's `evaluation_year` column when it has one (transitions and
-cohorts are evaluated in the year their outcome is observed), else its `year` column.
+cohorts are evaluated in the year their outcome is observed), else its `year` column; and the
+columns observed a year later (continuity gaps, 12-month contract rates: column meta
+`evaluated_in: following_year`) of the rows of Y-1, which the view of Y supplies.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import duckdb
 
 from pipelines import warehouse as wh
 from pipelines.config import PROJECT_DIR
-from pipelines.dbt_project import build
+from pipelines.dbt_project import build, ensure_manifest
 
 MARTS_SCHEMA, REFERENCE_SCHEMA = "marts", "reference"
 YEAR_COLUMNS = ("evaluation_year", "year")  # first found names a mart's evaluation year
@@ -81,18 +83,62 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def mart_checksum(con: duckdb.DuckDBPyConnection, mart: str, year: int, columns: list[str] | None = None) -> dict:
-    """Row count and md5 of the mart's rows of `year`: each row as JSON of `columns` (all by
-    default), sorted, so that the order DuckDB returns rows in does not matter."""
-    ycol = year_column(con, mart)
-    columns = columns or mart_columns(con, mart)
+@dataclass(frozen=True)
+class MartLayout:
+    """What a freeze hashes of a mart: its key (the model's unique_combination test) and the
+    columns observed a year later (column meta `evaluated_in: following_year`), both as the dbt
+    project declares them."""
+
+    key: list[str]
+    late: list[str]
+
+
+def mart_layouts() -> dict[str, MartLayout]:
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    models = {
+        uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["schema"] == MARTS_SCHEMA
+    }
+    keys = {
+        n["attached_node"]: n["test_metadata"]["kwargs"]["columns"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "unique_combination"
+    }
+    return {
+        n["name"]: MartLayout(
+            keys.get(uid, []),
+            [c for c, col in n["columns"].items() if col.get("meta", {}).get("evaluated_in") == "following_year"],
+        )
+        for uid, n in models.items()
+    }
+
+
+def _rows_md5(con, mart: str, ycol: str, year: int, columns: list[str]) -> tuple[int, str]:
+    """Row count and md5 of the mart's rows of `year`, each row as JSON of `columns`, sorted, so
+    that the order DuckDB returns rows in does not matter."""
     row = "to_json(struct_pack(" + ", ".join(f"{_quote(c)} := {_quote(c)}" for c in columns) + "))::VARCHAR"
-    n, digest = con.execute(
+    return con.execute(
         f"SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) "
         f"FROM (SELECT {row} AS r FROM {MARTS_SCHEMA}.{_quote(mart)} WHERE {_quote(ycol)} = ?)",
         [year],
     ).fetchall()[0]
-    return {"year_column": ycol, "columns": columns, "rows": n, "md5": digest}
+
+
+def mart_checksum(con: duckdb.DuckDBPyConnection, mart: str, year: int, recorded: dict | None = None) -> dict:
+    """What year `year`'s evaluation holds of a mart: its rows of that year without the columns
+    observed a year later, and those columns (with the key) of the rows of the year before.
+    `recorded` (a freeze's entry) fixes the columns compared, so a column added to a mart later
+    does not make a frozen year differ."""
+    if recorded is None:
+        layout = mart_layouts().get(mart, MartLayout([], []))
+        late = [c for c in layout.late if c in mart_columns(con, mart)]
+        columns = [c for c in mart_columns(con, mart) if c not in late]
+        recorded = {"year_column": year_column(con, mart), "columns": columns, "late_columns": late, "key": layout.key}
+    ycol, late = recorded["year_column"], recorded.get("late_columns", [])
+    n, digest = _rows_md5(con, mart, ycol, year, recorded["columns"])
+    if late:
+        _, observed = _rows_md5(con, mart, ycol, year - 1, recorded["key"] + late)
+        digest = hashlib.md5(f"{digest}|{observed}".encode(), usedforsecurity=False).hexdigest()
+    return {**recorded, "rows": n, "md5": digest}
 
 
 def year_checksums(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, dict]:
@@ -158,17 +204,18 @@ def _record(con, year: int, evaluated_on: date, refreeze: bool, reason: str | No
             f"SELECT DISTINCT as_of_position FROM {MARTS_SCHEMA}.result_evaluation WHERE year = ?", [year]
         ).fetchall()
     }
+    if not built:
+        raise FreezeRefused(f"the marts hold no rows of {year}: nothing to freeze")
     if built != {position}:
         raise FreezeRefused(f"{year}'s marts were built at positions {sorted(built)}, the store is at {position}")
     marts = year_checksums(con, year)
-    if not marts["result_evaluation"]["rows"]:
-        raise FreezeRefused(f"the marts hold no rows of {year}: nothing to freeze")
     freeze_id = con.execute("SELECT coalesce(max(freeze_id), 0) + 1 FROM events.evaluation_freezes").fetchall()[0][0]
     pinned = {}
     for seed in tables(con, REFERENCE_SCHEMA):
         con.execute(
             f"INSERT INTO events.freeze_reference_rows (freeze_id, seed, row_number, row_values) "
-            f"SELECT ?, ?, row_number() OVER (), to_json(s) FROM {REFERENCE_SCHEMA}.{_quote(seed)} AS s",
+            f"SELECT ?, ?, row_number() OVER (ORDER BY to_json(s)::VARCHAR), to_json(s) "
+            f"FROM {REFERENCE_SCHEMA}.{_quote(seed)} AS s",
             [freeze_id, seed],
         )
         n, digest = con.execute(
@@ -212,11 +259,12 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[str]:
             if mart not in existing:
                 problems.append(f"{year}: {MARTS_SCHEMA}.{mart} (frozen by freeze {f['freeze_id']}) no longer exists")
                 continue
-            missing = [c for c in recorded["columns"] if c not in mart_columns(con, mart)]
+            have = mart_columns(con, mart)
+            missing = [c for c in recorded["columns"] + recorded.get("late_columns", []) if c not in have]
             if missing:
                 problems.append(f"{year}: {MARTS_SCHEMA}.{mart} lost the frozen columns {missing}")
                 continue
-            now = mart_checksum(con, mart, year, recorded["columns"])
+            now = mart_checksum(con, mart, year, recorded)
             if (now["rows"], now["md5"]) != (recorded["rows"], recorded["md5"]):
                 problems.append(
                     f"{year}: {MARTS_SCHEMA}.{mart} differs from freeze {f['freeze_id']} "
@@ -230,19 +278,25 @@ def freeze(
 ) -> FreezeResult:
     """Build the marts, record the freeze of `year`, rebuild and check the year reproduces."""
     evaluated_on = today or date.today()
+    if date(year, 12, 31) >= evaluated_on:
+        raise FreezeRefused(f"{year} has not ended yet (evaluation date {evaluated_on}): freeze a year once it is over")
     with wh.writer_lock(warehouse):
         with wh.connect(warehouse) as con:  # migrates an older store before dbt reads it
             _refuse_if_frozen(con, year, refreeze)
-        build(str(warehouse), evaluated_on, refreeze_year=year if refreeze else None)
-        with wh.connect(warehouse) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = _record(con, year, evaluated_on, refreeze, reason)
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        build(str(warehouse), evaluated_on)  # year now comes from its frozen view
+        try:
+            build(str(warehouse), evaluated_on, refreeze_year=year if refreeze else None)
+            with wh.connect(warehouse) as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    result = _record(con, year, evaluated_on, refreeze, reason)
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+        finally:
+            # whether recorded or not, the marts go back to every year's own view: a failed
+            # re-freeze must not leave its year showing the live numbers
+            build(str(warehouse), evaluated_on)
         with wh.connect(warehouse, read_only=True) as con:
             result.mismatches = [p for p in verify(con) if p.startswith(f"{year}:")]
     return result

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from helpers import PROJECT_DIR, cli, consultation, write_csv
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,18 @@ pytestmark = pytest.mark.slow
 ALL_2023 = (
     "SELECT consultations, consultation_amount_usd FROM marts.result_evaluation WHERE year = 2023 AND center = 'all'"
 )
-MARTS = ("result_evaluation", "process_evaluation", "continuity_evaluation", "indicator_values")
+MARTS = ("result_evaluation", "process_evaluation", "continuity_evaluation", "indicator_values", "tier_transitions")
+MART_YML = sorted((PROJECT_DIR / "dbt_project" / "models" / "marts").rglob("*.yml"))
+
+
+def following_year_columns() -> dict[str, list[str]]:
+    """Columns the mart yml marks as observed a year later (meta evaluated_in: following_year)."""
+    out: dict[str, list[str]] = {}
+    for path in MART_YML:
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            late = [c["name"] for c in model["columns"] if c.get("meta", {}).get("evaluated_in") == "following_year"]
+            out[model["name"]] = late
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +54,31 @@ def checkout(tmp_path_factory) -> Path:
     return root
 
 
-def rows(warehouse: Path, mart: str, where: str) -> list[tuple]:
+def rows(warehouse: Path, mart: str, where: str, exclude=(), only=None) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return sorted(map(repr, con.execute(f"SELECT * FROM marts.{mart} WHERE {where}").fetchall()))
+        names = [c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE marts.{mart})").fetchall()]
+        keep = [c for c in names if c not in exclude and (only is None or c in only or c in ("center", "year"))]
+        query = f"SELECT {', '.join(keep)} FROM marts.{mart} WHERE {where}"
+        return sorted(map(repr, con.execute(query).fetchall()))
 
 
 def snapshot(warehouse: Path, year: int) -> dict[str, list]:
-    return {m: rows(warehouse, m, f"year = {year}") for m in MARTS} | {
-        "tier_transitions": rows(warehouse, "tier_transitions", f"evaluation_year = {year}")
-    }
+    """What the evaluation of `year` shows: the rows of that year, except the figures observed a
+    year later (they belong to the next year's evaluation), and those figures of the year before."""
+    late = following_year_columns()
+    out = {}
+    for mart in MARTS:
+        column = "evaluation_year" if mart in ("tier_transitions", "indicator_values") else "year"
+        out[mart] = rows(warehouse, mart, f"{column} = {year}", exclude=late[mart])
+        if late[mart]:
+            out[mart + " (observed)"] = rows(warehouse, mart, f"year = {year - 1}", only=late[mart] + ["stage_code"])
+    return out
+
+
+def observed(warehouse: Path, year: int) -> list[str]:
+    """The process figures of `year` observed a year later."""
+    late = following_year_columns()["process_evaluation"]
+    return rows(warehouse, "process_evaluation", f"year = {year}", only=late + ["stage_code"])
 
 
 def a_2023_consultation(warehouse: Path) -> dict:
@@ -75,6 +103,7 @@ def test_frozen_year_survives_late_events_and_seed_edits(checkout, tmp_path):
     assert frozen.returncode == 0, frozen.stdout[-2000:] + frozen.stderr[-2000:]
     assert "froze 2023 as freeze 1" in frozen.stdout and "pinned reference" in frozen.stdout
     before_2023, before_2024 = snapshot(warehouse, 2023), snapshot(warehouse, 2024)
+    observed_2023 = observed(warehouse, 2023)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         first_2023 = con.execute(ALL_2023).fetchall()[0]
     assert all(before_2023.values()), "every mart has rows of 2023"
@@ -120,6 +149,8 @@ def test_frozen_year_survives_late_events_and_seed_edits(checkout, tmp_path):
         ).fetchall()[0][0]
     assert stored == 2
     assert snapshot(warehouse, 2023) == before_2023
+    # the 12-month figures of 2023's opportunities are 2024's to tell, and 2024 is not frozen
+    assert observed(warehouse, 2023) != observed_2023
     assert (weight_2023, weight_2024) == (0.7, 0.8)
     after_2024 = snapshot(warehouse, 2024)
     assert after_2024["process_evaluation"] != before_2024["process_evaluation"]

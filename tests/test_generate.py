@@ -291,3 +291,19 @@ def test_beginners_climb_the_ladder_and_graduates_mentor(plan_one):
     assert 0 < climbs[("partner_info", None, None)] < climbs[("partner_info", "partner_marketing", "partner_aftercare")]
     # last year's graduates mentor this year's beginners
     assert {(c, f, y + 1) for c, f, y in graduated if y < 2025} == {m for m in mentors if m[2] > 2023}
+
+
+def test_a_firm_graduates_once_and_then_leaves_the_ladder(plan_one):
+    """A graduate never graduates again and is never selected into a ladder programme after its
+    graduation year (it may still be supported in the ordinary programmes)."""
+    graduations = Counter(a.firm.firm_id for a in plan_one.activities if a.activity == "firm_graduated")
+    assert graduations and max(graduations.values()) == 1, graduations.most_common(3)
+    graduated_in = {a.firm.firm_id: a.day.year for a in plan_one.activities if a.activity == "firm_graduated"}
+    back_on_ladder = [
+        (a.firm.firm_id, a.program, a.day.year)
+        for a in plan_one.activities
+        if a.activity == "firm_enrolled"
+        and a.program in ("partner_info", "partner_marketing", "partner_aftercare")
+        and a.day.year > graduated_in.get(a.firm.firm_id, a.day.year)
+    ]
+    assert back_on_ladder == []

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'result_evaluation'}}}) }}
 -- The evaluations count the same activities: consultation-stage activities of the process
 -- evaluation are the result evaluation's consultations, and the continuity evaluation's supported
 -- firms are its supported firms, for every centre and year.

@@ -4,6 +4,8 @@ Firms are the thread that ties the years together: a firm keeps its registration
 product and home centre; about half of a year's firms come back the next year; from 2023 the
 tier ladder moves beginners (partner_info) to growth (partner_marketing) to star
 (partner_aftercare) one step a year, with drop-outs, and star firms graduate and mentor.
+A graduate leaves the ladder for good: it is never selected into a ladder programme again (so it
+graduates once), though it may still be supported in the ordinary programmes.
 The number of firms supported each year is exactly the yearly target.
 """
 
@@ -26,7 +28,7 @@ TIERS = ("beginner", "growth", "star")
 RETAIN_PARTNER = 0.6  # global-partner firms often apply again
 RETAIN_OTHER = 0.42
 LADDER_STEP = 0.75  # share of ladder firms selected for the next rung
-GRADUATE = 0.7  # share of star firms that graduate at the end of partner_aftercare
+GRADUATE = 0.7  # share of partner_aftercare firms that graduate in December, once and for good
 TIER_STEP = 0.15  # yearly chance that a firm outside the ladder grows a tier
 VISIT_OTHER_CENTRE = 0.04
 
@@ -61,6 +63,7 @@ class _Carry:
     active: list[Firm] = field(default_factory=list)
     ladder: dict[int, str] = field(default_factory=dict)  # serial -> ladder programme
     partners: set[int] = field(default_factory=set)  # serials in global_partner
+    graduated: set[int] = field(default_factory=set)  # serials that have graduated, in any year so far
 
 
 def quotas(year: int, scale: int) -> dict[str, int]:
@@ -101,7 +104,7 @@ def build_years(firm_targets: dict[int, int], seed: int, scale: int) -> dict[tup
         for f in continuing:
             _grow_tier(rng, f, year)
         active = continuing + new
-        nxt = _Carry(active)
+        nxt = _Carry(active, graduated=set(carry.graduated))
         for center in open_centres(year):
             cy = CentreYear(
                 center,
@@ -173,7 +176,7 @@ def _enrol(
     rng, cy: CentreYear, new: set[int], climbing: dict[int, str], carry: _Carry, nxt: _Carry, scale: int
 ) -> None:
     """Select the centre-year's firms into programmes, the ladder first (it has prior claims)."""
-    on_ladder = _enrol_ladder(rng, cy, new, climbing, nxt, scale) if cy.year >= 2023 else set()
+    on_ladder = _enrol_ladder(rng, cy, new, climbing, carry, nxt, scale) if cy.year >= 2023 else set()
     off_ladder = [f for f in cy.firms if f.serial not in on_ladder]
     for program, k in quotas(cy.year, scale).items():
         if program in LADDER:
@@ -189,16 +192,22 @@ def _enrol(
         cy.enrolled[program] = chosen
 
 
-def _enrol_ladder(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], nxt: _Carry, scale: int) -> set[int]:
-    """Fill the rungs: last year's climbers first, then firms of the rung's tier; returns the
-    serials placed on the ladder."""
+def _enrol_ladder(
+    rng, cy: CentreYear, new: set[int], climbing: dict[int, str], carry: _Carry, nxt: _Carry, scale: int
+) -> set[int]:
+    """Fill the rungs: last year's climbers first, then firms of the rung's tier that have not
+    graduated; returns the serials placed on the ladder. Graduates are recorded in `nxt`."""
     q = quotas(cy.year, scale)
     year = cy.year
     on_ladder: set[int] = set()
     for program in reversed(LADDER):  # top rung first, so a firm is placed on one rung only
         tier = LADDER_TIER[program]
         climbers = [f for f in cy.firms if climbing.get(f.serial) == program]
-        free = [f for f in cy.firms if f.serial not in on_ladder and f.serial not in climbing]
+        free = [
+            f
+            for f in cy.firms
+            if f.serial not in on_ladder and f.serial not in climbing and f.serial not in carry.graduated
+        ]
         if program == "partner_info":  # the ladder is for beginners, newcomers first
             pool = [f for f in free if f.tiers[year] == tier]
             pool.sort(key=lambda f: f.serial not in new)
@@ -214,6 +223,7 @@ def _enrol_ladder(rng, cy: CentreYear, new: set[int], climbing: dict[int, str], 
             nxt.ladder[f.serial] = program
         cy.enrolled[program] = chosen
     cy.graduates = [f for f in cy.enrolled["partner_aftercare"] if rng.random() < GRADUATE]
+    nxt.graduated.update(f.serial for f in cy.graduates)
     return on_ladder
 
 

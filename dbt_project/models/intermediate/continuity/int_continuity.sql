@@ -1,12 +1,16 @@
 {{ config(materialized='table') }}
 -- 사후관리·연속성 / Continuity per evaluation view, centre (and `all`) and year. A continuity gap of
 -- year Y: a firm supported in Y with an opportunity still open at 31 December Y whose furthest
--- stage has a probability of at least `continuity_gap_probability`, and no support in Y+1 —
+-- stage has a probability of at least continuity_gap_probability (seed evaluation_parameters), and no support in Y+1 —
 -- counted in Y's row once Y+1 has ended, null before.
 with hot_opportunities as (
-    select distinct view_id, center, firm_id, year
-    from {{ ref('int_opportunity_years') }}
-    where is_open and expected_contract_probability >= {{ var('continuity_gap_probability') }}
+    select distinct
+        opportunity_years.view_id, opportunity_years.center, opportunity_years.firm_id, opportunity_years.year
+    from {{ ref('int_opportunity_years') }} as opportunity_years
+    inner join {{ ref('int_evaluation_parameters') }} as params on opportunity_years.view_id = params.view_id
+    where
+        opportunity_years.is_open
+        and opportunity_years.expected_contract_probability >= params.continuity_gap_probability
 ),
 
 hot_firms as (

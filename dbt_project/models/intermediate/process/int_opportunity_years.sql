@@ -1,7 +1,10 @@
 {{ config(materialized='table') }}
 -- One row per opportunity and year it was active in (a stage activity dated that year): its
 -- furthest stage and latest known value as of 31 December, the probability the panel set for
--- that stage that year, and whether it is still open (no contract yet).
+-- that stage that year, and whether it is still open: no contract yet, and for the firm alone,
+-- no importer known yet (once the firm has a (firm, importer) opportunity at the centre, that
+-- one carries the deal). Only opportunities active in a year are evaluated in it, so a deal
+-- nobody worked on for a whole year leaves the pipeline instead of piling up.
 with yearly as (
     select
         view_id,
@@ -32,6 +35,13 @@ as_of_year_end as (
     )
 ),
 
+first_pairs as (
+    select view_id, center, firm_id, min(activity_date) as first_pair_on
+    from {{ ref('int_stage_events') }}
+    where not is_firm_alone
+    group by view_id, center, firm_id
+),
+
 staged as (
     select
         as_of_year_end.*,
@@ -51,9 +61,16 @@ select
     staged.furthest_stage_code,
     staged.furthest_stage_order,
     weights.expected_contract_probability,
-    staged.furthest_stage_code <> 'contract' as is_open,
+    case
+        when staged.is_firm_alone then coalesce(first_pairs.first_pair_on > make_date(staged.year, 12, 31), true)
+        else staged.furthest_stage_code <> 'contract'
+    end as is_open,
     staged.latest_value_usd
 from staged
+left join first_pairs
+    on staged.view_id = first_pairs.view_id
+        and staged.center = first_pairs.center
+        and staged.firm_id = first_pairs.firm_id
 asof inner join {{ ref('int_pinned__process_stage_weights') }} as weights
     on
         staged.view_id = weights.view_id

@@ -28,12 +28,17 @@ furthest as (
 
 centre_years as (
     select
-        view_id,
-        coalesce(center, 'all') as center,
-        year,
-        avg(cast(expected_contract_probability < {{ var('low_probability_threshold') }} as double)) as share_below_50
-    from {{ ref('int_opportunity_years') }}
-    group by grouping sets ((view_id, center, year), (view_id, year))
+        opportunity_years.view_id,
+        coalesce(opportunity_years.center, 'all') as center,
+        opportunity_years.year,
+        avg(cast(opportunity_years.expected_contract_probability < params.low_probability_threshold as double))
+            as share_below_50
+    from {{ ref('int_opportunity_years') }} as opportunity_years
+    inner join {{ ref('int_evaluation_parameters') }} as params on opportunity_years.view_id = params.view_id
+    group by grouping sets (
+        (opportunity_years.view_id, opportunity_years.center, opportunity_years.year),
+        (opportunity_years.view_id, opportunity_years.year)
+    )
 ),
 
 observed as (
@@ -43,7 +48,7 @@ observed as (
         reached_year as year,
         stage_code,
         count(*) as observed_cohort_opportunities,
-        count(*) filter (where won_within_12_months) as observed_contracts,
+        count(*) filter (where won_within_window) as observed_contracts,
         median(days_in_stage) filter (where days_in_stage is not null) as median_days_in_stage
     from {{ ref('int_opportunity_stages') }}
     group by grouping sets ((view_id, center, reached_year, stage_code), (view_id, reached_year, stage_code))

@@ -13,7 +13,8 @@ select
     target,
     attainment_rate,
     baseline,
+    evaluation_year,
     as_of_position
 from {{ ref('int_indicator_values') }}
-where {{ evaluated_here() }}
+where {{ evaluated_here('view_id', 'evaluation_year') }}
 order by evaluation, indicator_code, year, center = 'all', center

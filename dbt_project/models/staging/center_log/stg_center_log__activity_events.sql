@@ -14,9 +14,7 @@ with events as (
               "corrects_record_id": "VARCHAR", "mentor_firm_id": "VARCHAR", "note": "VARCHAR", "extra": "JSON"}'
         ) as p
     from {{ source('events', 'center_log_events') }}
-    where
-        source_kind = 'center_log'
-        and {{ as_of_position_filter('position') }}
+    where source_kind = 'center_log'
 )
 
 select

@@ -1,0 +1,2 @@
+-- Seed evaluation_parameters as each evaluation view sees it (live, or as a freeze pinned it).
+{{ pinned_seed('evaluation_parameters') }}
