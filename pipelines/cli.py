@@ -131,17 +131,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.generate import generate
+    from pipelines.generate.trade import write_trade
 
     started = time.perf_counter()
     try:
         result = generate(Path(args.out), scale=args.scale, seed=args.seed)
+        trade = write_trade(Path(args.out))  # K-stat samples from the report's figures (any scale)
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
         f"generated scale {args.scale} (seed {args.seed}) into {args.out} in "
         f"{time.perf_counter() - started:.1f} s: {result['files']} files {result['formats']}, "
-        f"{result['rows']:,} rows, {result['bytes'] / 2**20:.1f} MiB"
+        f"{result['rows']:,} rows, {result['bytes'] / 2**20:.1f} MiB; {len(trade)} K-stat files in trade/"
     )
     return 0
 

@@ -36,6 +36,7 @@ _LOOKUPS = {
     "activity": ("activities.csv", "activity_code", ["activity_code", "label_ko"]),
     "program": ("programs.csv", "program_code", ["program_code", "name_ko"]),
     "tier": ("tiers.csv", "tier_code", ["tier_code", "name_ko"]),
+    "country": ("countries.csv", "country_code", ["country_code", "name_ko", "name_en"]),  # K-stat (trade)
 }
 
 

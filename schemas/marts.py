@@ -178,6 +178,131 @@ GOALS = pa.DataFrameSchema(
     unique=["goal_code", "year"],
 )
 
+_TRADE_SERIES = (
+    r"^(jeonbuk|sme)_(total|vietnam|india|vietnam_india|other_markets)$"
+    r"|^national_total$|^centre_firms_(vietnam|india|vietnam_india)$"
+)
+MAYBE_USD = pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True)
+RATE = pa.Column(float, nullable=True, coerce=True)  # growth: any sign
+
+
+def _share_matches(df: pd.DataFrame) -> pd.Series:
+    expected = df["centre_firm_exports_usd"] / df["value_usd"].where(df["value_usd"] != 0)
+    return df["centre_firm_share"].isna() | (
+        (df["centre_firm_share"] - expected).abs() <= 1e-9 * expected.abs() + 1e-12
+    )
+
+
+TRADE_CONTEXT = pa.DataFrameSchema(
+    {
+        "year": YEAR,
+        "series": pa.Column(str, pa.Check.str_matches(_TRADE_SERIES), nullable=False, coerce=True),
+        "market": pa.Column(str, pa.Check.isin(["ALL", "VN", "IN", "VN+IN", "other"]), coerce=True),
+        "value_usd": pa.Column(float, nullable=False, coerce=True),  # other markets could be negative only by error
+        "yoy_growth_rate": pa.Column(float, pa.Check.gt(-1), nullable=True, coerce=True),
+        "centre_firm_exports_usd": MAYBE_USD,
+        "centre_firm_share": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
+        "other_markets_yoy_growth_rate": RATE,
+        "growth_vs_other_markets": RATE,
+    },
+    checks=[
+        pa.Check(lambda df: df["value_usd"] >= 0, name="value_usd >= 0"),
+        pa.Check(_share_matches, name="centre_firm_share = centre_firm_exports_usd / value_usd"),
+    ],
+    unique=["year", "series"],
+)
+
+TRADE_GROWTH = pa.DataFrameSchema(
+    {
+        "series": pa.Column(str, pa.Check.str_matches(_TRADE_SERIES), nullable=False, coerce=True),
+        "base_year": YEAR,
+        "year": YEAR,
+        "base_value_usd": USD,
+        "value_usd": USD,
+        "compound_growth_rate": pa.Column(float, pa.Check.ge(-1), nullable=True, coerce=True),
+    },
+    checks=[pa.Check(lambda df: df["base_year"] < df["year"], name="base_year < year")],
+    unique=["series", "base_year", "year"],
+)
+
+# str and bool columns coerced: an empty mart arrives from DuckDB with object columns
+_QUESTION = pa.Column(str, pa.Check.isin(["agreement", "importance"]), nullable=False, coerce=True)
+_TEXT = pa.Column(str, nullable=False, coerce=True)
+_CODE = pa.Column(str, pa.Check.str_matches(r"^[a-z_]+$"), nullable=False, coerce=True)
+SCORE_100 = pa.Column(float, pa.Check.in_range(0, 100), nullable=False, coerce=True)
+MAYBE_SCORE_100 = pa.Column(float, pa.Check.in_range(0, 100), nullable=True, coerce=True)
+MEAN_4PT = pa.Column(float, pa.Check.in_range(1, 4), nullable=False, coerce=True)
+
+
+def _within(low: str, value: str, high: str) -> pa.Check:
+    """low <= value <= high where the bounds are known (no interval from one answer)."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        known = df[low].notna() & df[high].notna()
+        return ~known | ((df[low] <= df[value] + 1e-9) & (df[value] <= df[high] + 1e-9))
+
+    return pa.Check(check, name=f"{low} <= {value} <= {high}")
+
+
+def _tiers_add_up(df: pd.DataFrame) -> pd.Series:
+    """The `all` row's answers are those of its tier rows together."""
+    key = ["survey", "survey_year", "program_code", "question"]
+    tiers = df[df["tier"] != "all"].groupby(key)["n"].sum().rename("tiers_n")
+    joined = df[key + ["tier", "n"]].merge(tiers, left_on=key, right_index=True, how="left")
+    return pd.Series(((joined["tier"] != "all") | (joined["n"] == joined["tiers_n"])).to_numpy(), df.index)
+
+
+SATISFACTION = pa.DataFrameSchema(
+    {
+        "survey": _TEXT,
+        "survey_year": YEAR,
+        "program_code": _CODE,
+        "question": _QUESTION,
+        "tier": pa.Column(str, pa.Check.isin(["all", "beginner", "growth", "star", "unknown"]), coerce=True),
+        "n": pa.Column("Int64", pa.Check.ge(1), nullable=False, coerce=True),
+        "mean_4pt": MEAN_4PT,
+        "score_100": SCORE_100,
+        "score_100_linear": SCORE_100,
+        "ci_low_100": MAYBE_SCORE_100,
+        "ci_high_100": MAYBE_SCORE_100,
+        "top2_answers": COUNT,
+        **{c: SHARE for c in ("top2_share", "top2_ci_low", "top2_ci_high", "response_rate")},
+        "enrolled_firms": MAYBE_COUNT,
+        "small_n": pa.Column(bool, nullable=False, coerce=True),
+    },
+    unique=["survey", "survey_year", "program_code", "question", "tier"],
+    checks=[
+        pa.Check(lambda df: (df["score_100"] - df["mean_4pt"] * 25).abs() < 1e-9, name="score_100 = mean / 4 × 100"),
+        pa.Check(
+            lambda df: (df["score_100_linear"] - (df["mean_4pt"] - 1) / 3 * 100).abs() < 1e-9,
+            name="score_100_linear = (mean − 1) / 3 × 100",
+        ),
+        _within("ci_low_100", "score_100", "ci_high_100"),
+        _within("top2_ci_low", "top2_share", "top2_ci_high"),
+        _at_most("top2_answers", "n"),
+        pa.Check(_tiers_add_up, name="the all row's n is its tier rows' n together"),
+    ],
+)
+
+SATISFACTION_GROUPS = pa.DataFrameSchema(
+    {
+        "survey": _TEXT,
+        "survey_year": YEAR,
+        "group_code": _CODE,
+        "question": _QUESTION,
+        "programs": pa.Column("Int64", pa.Check.ge(1), nullable=False, coerce=True),
+        "answers": pa.Column("Int64", pa.Check.ge(1), nullable=False, coerce=True),
+        "mean_4pt": MEAN_4PT,
+        "score_100": SCORE_100,
+        "score_100_linear": SCORE_100,
+    },
+    unique=["survey", "survey_year", "group_code", "question"],
+    checks=[
+        pa.Check(lambda df: (df["score_100"] - df["mean_4pt"] * 25).abs() < 1e-9, name="score_100 = mean / 4 × 100"),
+        _at_most("programs", "answers"),
+    ],
+)
+
 MART_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "result_evaluation": RESULT,
     "process_evaluation": PROCESS,
@@ -186,6 +311,10 @@ MART_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "cohort_retention": COHORTS,
     "indicator_values": INDICATORS,
     "goal_path": GOALS,
+    "trade_context": TRADE_CONTEXT,
+    "trade_growth": TRADE_GROWTH,
+    "satisfaction_evaluation": SATISFACTION,
+    "satisfaction_groups": SATISFACTION_GROUPS,
 }
 
 # The stage weight each (year, stage) of the process evaluation must show: the seed row in force

@@ -31,6 +31,7 @@ NOT_INDICATORS = {
     "years_since_entry",
     "from_year",
     "year",
+    "survey_year",  # satisfaction marts: the year a survey belongs to (a key, like year)
 }
 
 

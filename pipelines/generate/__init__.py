@@ -1,7 +1,8 @@
 """Deterministic, seeded generator of the centres' monthly activity logs (sources.md §1).
 
 `generate(out_dir, scale, seed)` writes `out_dir/center_logs/<centre>/<yyyy>/<centre>_<yyyy-mm>`
-files (CSV or XLSX) and nothing else. After the ingest applies corrections and sets aside
+files (CSV or XLSX) and the satisfaction surveys of those firms under `out_dir/surveys/`
+(pipelines/generate/surveys.py). After the ingest applies corrections and sets aside
 duplicates, conflicts and bad rows, the result indicators of 2019–2022 equal the report's
 Table 2-9 at scale 1; `scale` multiplies firms, events and targets.
 
@@ -18,6 +19,7 @@ from pipelines.generate.layout import file_styles
 from pipelines.generate.noise import file_rows
 from pipelines.generate.plan import build_plan, totals
 from pipelines.generate.render import Renderer
+from pipelines.generate.surveys import write_surveys
 from pipelines.generate.write import write_csv, write_xlsx
 
 __all__ = ["generate"]
@@ -28,10 +30,10 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2023) -> dict:
     if scale < 1:
         raise ValueError(f"scale must be a whole number of at least 1, not {scale}")
     out_dir = Path(out_dir)
-    target = out_dir / "center_logs"
-    if target.exists() and any(p.is_file() for p in target.rglob("*")):
-        # the ingest reads every file in the folder: stale files of another run would mix in
-        raise FileExistsError(f"{target} already holds files; remove it or choose another folder")
+    for target in (out_dir / "center_logs", out_dir / "surveys"):
+        if target.exists() and any(p.is_file() for p in target.rglob("*")):
+            # the ingest reads every file in the folder: stale files of another run would mix in
+            raise FileExistsError(f"{target} already holds files; remove it or choose another folder")
     plan = build_plan(scale, seed)
     files = file_rows(plan, file_styles(seed))
     rows_by_year: dict[int, Counter] = {}
@@ -50,6 +52,7 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2023) -> dict:
         formats[style.fmt] += 1
         rows_by_year.setdefault(style.year, Counter())[style.center] += len(rows)
         kinds.update(r.kind for r in rows)
+    surveys = write_surveys(out_dir, plan, seed)
     return {
         "out_dir": str(out_dir),
         "scale": scale,
@@ -61,4 +64,5 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2023) -> dict:
         "rows_by_year": {y: dict(sorted(c.items())) for y, c in sorted(rows_by_year.items())},
         "row_kinds": dict(sorted(kinds.items())),
         "indicators": {y: asdict(t) for y, t in totals(plan.activities).items()},
+        "surveys": surveys,  # files, rows and bad rows of the survey exports (not in the log figures above)
     }

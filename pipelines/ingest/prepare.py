@@ -127,13 +127,14 @@ def _value_maps_sql(kind: SourceKind) -> list[str]:
     statements = []
     labels = [f for f in kind.fields if f.type.catalogue]
     if labels:
-        values = " UNION ".join(  # distinct (catalogue, text) even when fields share a catalogue
+        values = " UNION ".join(  # distinct (catalogue, text), also for a kind with one label field
             f"SELECT '{f.type.catalogue}' AS catalogue, nullif(trim({f.name}), '') AS raw FROM {cells}" for f in labels
         )
         statements.append(f"""
             CREATE OR REPLACE TEMP TABLE {kind.name}_labels AS
             SELECT v.catalogue, v.raw, l.code
-            FROM ({values}) AS v JOIN label_lookup AS l ON l.catalogue = v.catalogue AND l.label = norm_label(v.raw)""")
+            FROM (SELECT DISTINCT * FROM ({values})) AS v
+            JOIN label_lookup AS l ON l.catalogue = v.catalogue AND l.label = norm_label(v.raw)""")
     costly = {}
     for f in kind.fields:
         if f.type.per_distinct and not f.type.catalogue:

@@ -37,6 +37,7 @@ class Grid:
     header: list[str]
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
+    preamble: list[list[str]] = field(default_factory=list)  # the rows above the header (titles)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
         for i, col in enumerate(columns)
     }
     table = pa.table(arrays).append_column("source_row", pa.array(numbers, pa.int64()))
-    return Grid(path, "spreadsheet", header, table, bad)
+    return Grid(path, "spreadsheet", header, table, bad, text_rows[: at.index])
 
 
 def _read_csv(path: Path, data: bytes, find_header) -> Grid:
@@ -248,4 +249,4 @@ def _read_csv(path: Path, data: bytes, find_header) -> Grid:
         rejected = {n for n, _, _ in bad}
         lines = pa.array([n for n in lines.to_pylist() if n not in rejected], pa.int64())
     table = table.append_column("source_row", lines)
-    return Grid(path, encoding, header, table, bad)
+    return Grid(path, encoding, header, table, bad, candidates[: at.index])

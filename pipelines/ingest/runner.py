@@ -111,7 +111,7 @@ def read(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> _Read:
         problem = header_problem(kind, grid.header)
         if problem:
             raise RefusedFile(info.path, problem)
-        return _Read(kind, grid)
+        return _Read(kind, kind.reshape(grid) if kind.reshape else grid)
     except RefusedFile as exc:
         log.error("refused %s: %s", info.path, exc.reason)
         return _Read(found.get("kind"), refused=exc.reason)

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 
 from pipelines.eventstore.batch import Wording
 from pipelines.ingest.fields import FieldSet
+from pipelines.ingest.readers import Grid
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class SourceKind:
     enrich_joins: str = ""
     # row rules beyond each field's own type and required checks (pandera, on the typed rows)
     rules: Callable[[], list[pa.Check]] = field(default=list)
+    # files that are not one record per row (a survey's column per question, a statistics table
+    # with periods side by side): turn the recognised grid, with the title rows above its header,
+    # into one whose header names the kind's fields and whose rows are records, each keeping the
+    # file row it came from; raise RefusedFile when the file cannot be understood
+    reshape: Callable[[Grid], Grid] | None = None
     breakdown: str | None = None  # payload field that `status` counts events by (e.g. the centre)
     example: str = ""  # a small example file, for docs/sources.md
 

@@ -1,0 +1,2 @@
+-- Seed t_quantiles as each evaluation view sees it (live, or as a freeze pinned it).
+{{ pinned_seed('t_quantiles') }}

@@ -1,0 +1,49 @@
+-- One row per K-stat statistic event (a figure of one region, firm size, country, item, si-gun
+-- and period as one snapshot retrieved it), payload typed once. Schema version 1 only.
+with events as (
+    select
+        *,
+        from_json(
+            payload,
+            '{"region": "VARCHAR", "firm_size": "VARCHAR", "label": "VARCHAR", "country": "VARCHAR",
+              "item_code": "VARCHAR", "sigun": "VARCHAR", "period": "VARCHAR", "status": "VARCHAR",
+              "export_usd": "DOUBLE", "export_growth_pct": "DOUBLE", "import_usd": "DOUBLE",
+              "import_growth_pct": "DOUBLE", "balance_usd": "DOUBLE", "export_kg": "DOUBLE", "import_kg": "DOUBLE",
+              "unit": "VARCHAR", "retrieved_on": "DATE", "retrieved_from": "VARCHAR", "file_row": "BIGINT",
+              "extra": "JSON"}'
+        ) as p
+    from {{ source('events', 'trade_events') }}
+    where source_kind = 'trade'
+)
+
+select
+    position,
+    event_id,
+    stream_id,
+    stream_version,
+    event_type,
+    schema_version,
+    recorded_at,
+    batch_id,
+    source_row,
+    p.region,
+    p.firm_size,
+    p.label,
+    p.country,
+    p.item_code,
+    p.sigun,
+    p.period,
+    p.status,
+    p.export_usd,
+    p.export_growth_pct,
+    p.import_usd,
+    p.import_growth_pct,
+    p.balance_usd,
+    p.export_kg,
+    p.import_kg,
+    p.unit,
+    p.retrieved_on,
+    p.retrieved_from,
+    p.file_row,
+    p.extra
+from events

@@ -1,0 +1,363 @@
+"""Satisfaction surveys: exports of an online form (Google Forms CSV or .xlsx; sources.md §3).
+
+A form export has one row per submission and one column per programme and question
+(`[동의] 열린 수출상담회`, `[중요도] 열린 수출상담회`). `reshape` turns it into one record per answer
+(survey, firm, programme, question), so that everything after it — typing, rules, quarantine,
+duplicates, conflicts, the event store — is the framework's.
+
+Personal data never leaves `reshape`: only the columns named here are read (타임스탬프, 조사연도,
+기업번호, 기업단계, 의견 and the question columns); every other column — 성명, 연락처, 이메일 and
+whatever else the form asked, 기업명 included — is dropped before anything is typed or stored, and
+phone numbers and e-mail addresses written into a kept cell (a comment) are masked. The text of an
+unreadable line is cut down the same way before it is quarantined.
+
+Records and rows: one file row becomes one record per answered question, so `rows_in` of a survey
+batch counts answers (plus unreadable lines), and `source_row` is the file row × 1000 + the
+answer's column (row 12, column 7 → 12007; an unreadable line 12 → 12000).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as arrow
+import pyarrow.compute as pc
+
+from pipelines.ingest.errors import RefusedFile
+from pipelines.ingest.fields import BRN, TEXT, Field, FieldSet, FieldType, choice, header_key, label, normalise_text
+from pipelines.ingest.readers import Grid
+from pipelines.ingest.source_kind import SourceKind
+from schemas.raw import row_check
+
+ROW_STRIDE = 1000  # source_row = file row × ROW_STRIDE + the answer's column number (1-based)
+EARLIEST = pd.Timestamp("2000-01-01")
+
+# 2023. 5. 18 오후 3:12:45 (Google Forms, Korean locale), 2023-05-18 15:12:45 (an Excel date-time
+# cell), 2023/5/18 3:12:45 PM, 2023년 5월 18일 오후 3시 12분, a date alone; AM/PM before or after the time.
+STAMP_PATTERN = (
+    r"^(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*[.일]?[\sT]*(오전|오후|AM|PM|am|pm)?\s*"
+    r"(?:(\d{1,2})\s*[:시]\s*(\d{1,2})\s*분?\s*(?::?\s*(\d{1,2}(?:\.\d+)?)\s*초?)?)?\s*(오전|오후|AM|PM|am|pm)?$"
+)
+_STAMP = STAMP_PATTERN.replace("{", "{{").replace("}", "}}")  # inside a FieldType.sql template
+_SERIAL = r"^\d{{5}}(\.\d+)?$"
+
+
+def _group(n: int) -> str:
+    return f"regexp_extract({{x}}, '{_STAMP}', {n})"
+
+
+_HOUR = f"coalesce(CAST(nullif({_group(5)}, '') AS BIGINT), 0)"
+_NOON = f"upper({_group(4)} || {_group(8)})"
+# 오후 3 → 15, 오전 12 → 0, 오후 13 is no time; without AM/PM the hour is read as written (15:12)
+_HOUR_24 = (
+    f"CASE WHEN {_NOON} = '' THEN {_HOUR} WHEN {_HOUR} <= 12 "
+    f"THEN {_HOUR} % 12 + CASE WHEN {_NOON} IN ('오후', 'PM') THEN 12 ELSE 0 END END"
+)
+TIMESTAMP_KO = FieldType(
+    "timestamp_ko",
+    "TIMESTAMP",
+    f"""CASE
+        WHEN regexp_matches({{x}}, '{_STAMP}') THEN try(make_timestamp(
+            CAST({_group(1)} AS BIGINT), CAST({_group(2)} AS BIGINT), CAST({_group(3)} AS BIGINT),
+            {_HOUR_24},
+            coalesce(CAST(nullif({_group(6)}, '') AS BIGINT), 0),
+            coalesce(CAST(nullif({_group(7)}, '') AS DOUBLE), 0)))
+        -- an Excel serial date-time, as Excel writes a date-time cell into CSV
+        WHEN regexp_matches({{x}}, '{_SERIAL}')
+            THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(CAST({{x}} AS DOUBLE) * 86400000000 AS BIGINT))
+    END""",
+    "a date and time (2023. 5. 18 오후 3:12:45, 2023-05-18 15:12:45 or an Excel date-time)",
+    per_distinct=True,
+)
+YEAR = FieldType(
+    "year",
+    "INTEGER",
+    "CASE WHEN regexp_matches({x}, '^\\d{{4}}\\s*(년|년도)?$') THEN CAST(left({x}, 4) AS INTEGER) END",
+    "a year (2025 or 2025년)",
+)
+
+# The 4-point scale without a midpoint (sources.md §3): a number, or the agreement or importance label.
+SCALE_LABELS = {
+    "전혀 그렇지 않다": 1,
+    "매우 그렇지 않다": 1,
+    "그렇지 않다": 2,
+    "그렇다": 3,
+    "매우 그렇다": 4,
+    "전혀 중요하지 않다": 1,
+    "중요하지 않다": 2,
+    "중요하다": 3,
+    "매우 중요하다": 4,
+}
+_LABEL_CASES = " ".join(f"WHEN '{k.replace(' ', '')}' THEN {v}" for k, v in SCALE_LABELS.items())
+ANSWER = FieldType(
+    "answer",
+    "BIGINT",
+    f"""CASE
+        WHEN regexp_matches({{x}}, '^[+-]?\\d+(\\.0+)?$') THEN TRY_CAST(TRY_CAST({{x}} AS DOUBLE) AS BIGINT)
+        ELSE CASE regexp_replace({{x}}, '\\s+', '', 'g') {_LABEL_CASES} END
+    END""",
+    "an answer 1–4 or a scale label (전혀 그렇지 않다 … 매우 그렇다, 전혀 중요하지 않다 … 매우 중요하다)",
+)
+QUESTIONS = {"동의": "agreement", "agreement": "agreement", "중요도": "importance", "importance": "importance"}
+
+FIELDS = FieldSet(
+    (
+        Field("survey", "조사명", TEXT, "Survey: the file name without its extension", required=True),
+        Field(
+            "survey_year",
+            "조사연도",
+            YEAR,
+            "Survey year: the 조사연도 column, else the year of the file's earliest timestamp",
+            ("조사년도",),
+            required=True,
+        ),
+        Field(
+            "submitted_at",
+            "타임스탬프",
+            TIMESTAMP_KO,
+            "When the firm submitted the form (Korean 오전/오후 accepted)",
+            ("timestamp", "제출시각", "응답일시"),
+            required=True,
+        ),
+        Field(
+            "firm_id",
+            "사업자등록번호",
+            BRN,
+            "Business registration number of the responding firm (123-45-67890)",
+            ("기업번호", "business registration number"),
+            required=True,
+        ),
+        Field(
+            "tier",
+            "기업단계",
+            label("tier", "초보/성장/스타 (beginner/growth/star)"),
+            "Tier of the responding firm",
+            ("firm tier",),
+        ),
+        Field(
+            "program",
+            "사업명",
+            label("program", "a programme name (§2.5)"),
+            "Programme: the name in the question column's header",
+            ("programme",),
+            required=True,
+        ),
+        Field(
+            "question",
+            "문항",
+            choice(QUESTIONS, "동의 or 중요도"),
+            "Question: agreement (동의) or importance (중요도), from the column header",
+            required=True,
+        ),
+        Field("answer", "응답", ANSWER, "Answer on the 4-point scale: 1–4 or its label", required=True),
+        Field("comment", "의견", TEXT, "Open comment of the submission", ("comments", "기타의견", "건의사항")),
+    )
+)
+
+RESPONDENT = ("survey_year", "submitted_at", "firm_id", "tier", "comment")  # columns read from the form
+
+# A question column: `[동의] 열린 수출상담회`, or Google Forms' grid layout `동의 [열린 수출상담회]`.
+_PREFIXED = re.compile(r"^\[\s*(?P<q>[^\]]+?)\s*\]\s*(?P<p>.+?)$")
+_SUFFIXED = re.compile(r"^(?P<q>[^\[]*(?:동의|중요|agree|importan)[^\[]*?)\s*\[\s*(?P<p>[^\]]+?)\s*\]$", re.I)
+# Headers that name personal data: never read, even when written like a question column.
+PERSONAL_HEADERS = ("성명", "이름", "연락처", "전화", "휴대폰", "핸드폰", "이메일", "메일", "주소", "담당자",
+                    "email", "phone", "mobile", "name", "address")  # fmt: skip
+# Personal data written into a kept cell: phone numbers (010-1234-5678, 02 123 4567, +82 10 …) and
+# e-mail addresses are masked. A registration number never starts with 0, so it is never taken for one.
+_PHONE = re.compile(r"(?<![\d])(?:\+\s?82[\s.-]?0?|0)\d{1,2}[\s.)-]{0,2}\d{3,4}[\s.-]?\d{4}(?![\d])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MASK = "[개인정보 삭제]"
+
+
+def is_personal(header: str) -> bool:
+    key = header_key(header)
+    return any(word in key for word in PERSONAL_HEADERS)
+
+
+def mask_personal(text: str | None) -> str | None:
+    """The text with phone numbers and e-mail addresses replaced by MASK."""
+    if not text or ("@" not in text and sum(c.isdigit() for c in text) < 8):
+        return text
+    return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
+
+
+def question_column(header: str) -> tuple[str, str] | None:
+    """(question, programme text) of a question column's header, else None. The question is its
+    code when the header says 동의/중요(도) (agreement/importance), else as written (quarantined)."""
+    if is_personal(header):
+        return None
+    m = _PREFIXED.match(header) or _SUFFIXED.match(header)
+    if not m:
+        return None
+    q = header_key(m["q"])
+    code = next((c for w, c in (("동의", "agreement"), ("agree", "agreement"), ("중요", "importance"),
+                                ("importan", "importance")) if w in q), m["q"])  # fmt: skip
+    return code, m["p"]
+
+
+def _masked(column: arrow.ChunkedArray | arrow.Array) -> arrow.Array:
+    return arrow.array([mask_personal(v) for v in column.to_pylist()], arrow.string())
+
+
+_YEAR_IN_STAMP = re.compile(r"^\s*(\d{4})\D")
+_EXCEL_SERIAL = re.compile(r"^\s*(\d{5}(?:\.\d+)?)\s*$")
+_YEAR_IN_TITLE = re.compile(r"조사\s*연도\s*[:：]?\s*(\d{4})")
+
+
+def _stamp_year(text: str) -> int | None:
+    if m := _YEAR_IN_STAMP.match(text):
+        return int(m[1])
+    if m := _EXCEL_SERIAL.match(text):
+        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(m[1]))).year
+    return None
+
+
+def file_survey_year(stamps: list[str | None], preamble: list[list[str]]) -> str | None:
+    """The survey year of rows without 조사연도: a `조사연도: 2025` title row, else the year of the
+    file's earliest timestamp."""
+    for row in preamble:
+        for cell in row:
+            if m := _YEAR_IN_TITLE.search(cell or ""):
+                return m[1]
+    years = [y for y in (_stamp_year(s) for s in stamps if s) if y is not None]
+    return str(min(years)) if years else None
+
+
+def _scrub_line(text: str, keep: list[int], spreadsheet: bool) -> str:
+    """An unreadable line cut down to the columns the survey reads, personal data masked."""
+    try:
+        cells = text.split("\t") if spreadsheet else next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return ""
+    return ("\t" if spreadsheet else ",").join(mask_personal(cells[i]) or "" for i in keep if i < len(cells))
+
+
+def reshape(grid: Grid) -> Grid:
+    """One record per answer: the form's row × each answered question column, without personal data."""
+    mapped = FIELDS.map_header(grid.header)
+    respondent = {name: i for i, name in mapped.items() if name in RESPONDENT}
+    questions = [(i, *q) for i, h in enumerate(grid.header) if i not in mapped and (q := question_column(h))]
+    if not questions:
+        expected = "`[동의] 열린 수출상담회` and `[중요도] 열린 수출상담회`"
+        raise RefusedFile(grid.path, f"no question columns: expected headers such as {expected}")
+    if len(grid.header) >= ROW_STRIDE:
+        raise RefusedFile(grid.path, f"has {len(grid.header)} columns; a survey may have at most {ROW_STRIDE - 1}")
+    n = grid.table.num_rows
+    blank = arrow.nulls(n, arrow.string())
+
+    def cells(name: str) -> arrow.Array:
+        return _masked(grid.table.column(f"c{respondent[name]}")) if name in respondent else blank
+
+    stamps = cells("submitted_at")
+    fallback = file_survey_year(stamps.to_pylist(), grid.preamble)
+    years = cells("survey_year")
+    if fallback is not None:
+        written = pc.and_kleene(pc.is_valid(years), pc.not_equal(pc.utf8_trim_whitespace(years), ""))
+        years = pc.if_else(pc.fill_null(written, False), years, fallback)
+    common = {
+        # NFC: a name saved on macOS arrives decomposed, and must name the same survey
+        "survey": arrow.array([normalise_text(grid.path.stem)] * n, arrow.string()),
+        "survey_year": years,
+        "submitted_at": stamps,
+        "firm_id": cells("firm_id"),
+        "tier": cells("tier"),
+    }
+    comment = cells("comment")
+    rows = grid.table.column("source_row")
+    parts = []
+    for i, question, program in questions:
+        answers = _masked(grid.table.column(f"c{i}"))
+        answered = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(answers), ""), False)
+        part = arrow.table(
+            {
+                **common,
+                "program": arrow.array([program] * n, arrow.string()),
+                "question": arrow.array([question] * n, arrow.string()),
+                "answer": answers,
+                "comment": comment,
+                "source_row": pc.add(pc.multiply(rows, ROW_STRIDE), i + 1),
+            }
+        )
+        parts.append(part.filter(answered))
+    long = arrow.concat_tables(parts).sort_by("source_row")
+    table = arrow.table(
+        {f"c{k}": long.column(name) for k, name in enumerate(FIELDS.names)} | {"source_row": long.column("source_row")}
+    )
+    keep = sorted([*respondent.values(), *(i for i, _, _ in questions)])
+    bad = [
+        (row * ROW_STRIDE, why, _scrub_line(text, keep, grid.encoding == "spreadsheet"))
+        for row, why, text in grid.bad_rows
+    ]
+    return Grid(grid.path, grid.encoding, list(FIELDS.names), table, bad)
+
+
+def rules() -> list[pa.Check]:
+    today = pd.Timestamp.today()
+    latest = today.normalize() + pd.Timedelta(days=1)
+    return [
+        row_check(
+            lambda df: df["answer"].isna() | df["answer"].between(1, 4),
+            "응답/answer '{answer_raw}' is outside the 4-point scale 1–4 (there is no midpoint)",
+        ),
+        row_check(
+            lambda df: df["submitted_at"].isna() | df["submitted_at"].between(EARLIEST, latest),
+            "타임스탬프/submitted_at '{submitted_at_raw}' is outside 2000-01-01 … today",
+        ),
+        row_check(
+            lambda df: df["survey_year"].isna() | df["survey_year"].between(2000, today.year + 1),
+            f"조사연도/survey_year '{{survey_year_raw}}' is outside 2000 … {today.year + 1}",
+        ),
+        row_check(
+            lambda df: (
+                df["submitted_at"].isna()
+                | df["first_submitted_at"].isna()
+                | (df["submitted_at"] <= df["first_submitted_at"])
+            ),
+            "a later submission: firm '{firm_id}' first submitted survey '{survey}' at '{first_submitted_at}', "
+            "this one at '{submitted_at}' is not counted (a firm answers a survey once)",
+        ),
+    ]
+
+
+# The first submission of each firm in each survey: the earliest in the files being read, or the
+# earliest already stored; a later one is quarantined whole (rules), whatever it answers.
+FIRST_SUBMISSION_COLUMNS = (
+    "CASE WHEN t.firm_id IS NOT NULL THEN least(min(t.submitted_at) OVER (PARTITION BY t.survey, t.firm_id), "
+    "stored.first_submitted_at) END AS first_submitted_at"
+)
+FIRST_SUBMISSION_JOINS = """
+LEFT JOIN (
+    SELECT payload->>'survey' AS survey, payload->>'firm_id' AS firm_id,
+           min(CAST(payload->>'submitted_at' AS TIMESTAMP)) AS first_submitted_at
+    FROM events.event_store WHERE source_kind = 'survey' GROUP BY ALL
+) AS stored ON stored.survey = t.survey AND stored.firm_id = t.firm_id
+"""
+
+SURVEY = SourceKind(
+    name="survey",
+    title="만족도 조사 / Satisfaction survey",
+    fields=FIELDS,
+    recognise_by=("submitted_at", "firm_id"),
+    key=("survey", "firm_id", "program", "question"),
+    occurred_on="submitted_at",
+    event_type="'answer_recorded'",
+    event_types=("answer_recorded",),
+    conflict_hint="a firm answers a survey once: the answer first stored counts",
+    enrich_columns=FIRST_SUBMISSION_COLUMNS,
+    enrich_joins=FIRST_SUBMISSION_JOINS,
+    rules=rules,
+    reshape=reshape,
+    breakdown="survey",
+    example=(
+        "타임스탬프,성명,연락처,이메일,기업명,기업번호,기업단계,[동의] 열린 수출상담회,[중요도] 열린 수출상담회,"
+        "[동의] 전문 통역 서비스,[중요도] 전문 통역 서비스,의견\n"
+        "2023. 5. 18 오후 3:12:45,홍길동,010-1234-5678,gildong@example.com,전북식품(주),202-81-00011,초보,4,"
+        "매우 중요하다,3,3,통역 지원이 유용했습니다\n"
+        "2023. 5. 19 오전 9:05:10,김영희,063-123-4567,yh@example.com,(주)새만금,4018112345,스타,매우 그렇다,4,,,\n"
+    ),
+)

@@ -1,0 +1,475 @@
+"""KITA trade statistics: K-stat (stat.kita.net) downloads as they really come (docs/sources.md §5).
+
+A K-stat file is a statistics table, not one record per row: title rows above a one- or two-row
+header say the region, the counterpart country, the firm size, the period, the retrieval date and
+the unit; the rows are countries, MTI items, si-gun or periods (`2024년` year rows with month rows
+under them); several periods may stand side by side (`2021수출금액 … 2022수지`). `reshape` turns
+such a grid into one record per (row, period). Each file is a snapshot: a later retrieval of the
+same region, firm size, country, item, si-gun and period supersedes the earlier one in the marts
+(`on_conflict='supersede'`); both stay in the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as arrow
+
+from pipelines.config import SEEDS_DIR
+from pipelines.ingest.errors import RefusedFile
+from pipelines.ingest.fields import DATE, NUMBER, TEXT, WHOLE, Field, FieldSet, choice, header_key, label
+from pipelines.ingest.readers import Grid, HeaderAt, combine_header
+from pipelines.ingest.source_kind import SourceKind
+from schemas.raw import row_check
+
+TOTAL = "ALL"  # country / item / si-gun of a total row (총계) or of a file about all of them
+REGIONS = {  # longest first: 전북 is inside 전북특별자치도
+    "전북특별자치도": "jeonbuk",
+    "전라북도청": "jeonbuk",
+    "전북자치도": "jeonbuk",
+    "전라북도": "jeonbuk",
+    "전북": "jeonbuk",
+    "전국": "national",
+}
+FIRM_SIZES = {"중소기업": "sme", "중견기업": "midsize", "대기업": "large", "전체": "all"}
+UNITS = {"천달러": 1_000.0, "백만달러": 1_000_000.0, "억달러": 100_000_000.0, "달러": 1.0, "천불": 1_000.0}
+WEIGHT_UNITS = {"kg": 1.0, "톤": 1_000.0, "ton": 1_000.0}
+TOTAL_LABELS = {"총계", "합계", "계", "전체", "총합계"}
+NEGATIVE = str.maketrans({"△": "-", "▲": "-", "▽": "-", "−": "-"})
+TITLE_KEYS = ("지역", "국가명", "국가", "기업규모", "기간", "조회일", "기준일", "작성일", "단위", "중량단위")
+_KEY_RE = re.compile(rf"({'|'.join(TITLE_KEYS)})\s*[:：]\s*")
+_MEASURE_RE = re.compile(r"^(\d{4})?(?:년)?(수출|수입|수지)(금액|증감률|중량|중량증감률)?(?:\(.*\))?$")
+_DATE_RE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})")
+_YEAR_RE = re.compile(r"^(\d{4})\s*년?$")
+_MONTH_RE = re.compile(r"^(?:(\d{4})\s*[-./년]\s*)?(\d{1,2})\s*월?$")
+DIMENSIONS = {  # the row-label column's header -> what its rows are
+    "국가명": "country",
+    "국가": "country",
+    "품목명": "item",
+    "품목": "item",
+    "시군명": "sigun",
+    "시군": "sigun",
+    "시군구": "sigun",
+    "년월": "period",
+    "년도": "period",
+    "연도": "period",
+    "구분": None,  # told from the rows: periods, else countries
+}
+CODE_HEADERS = {"코드", "mti코드", "mti", "품목코드", "mticode"}
+ROW_STRIDE = 100  # a row holding several periods: record n of file row r gets source_row r×100+n
+
+FIELDS = FieldSet(
+    (
+        Field(
+            "region",
+            "지역",
+            choice(
+                {**REGIONS, "jeonbuk": "jeonbuk", "national": "national"}, "전북 (전라북도, 전북특별자치도) or 전국"
+            ),
+            "Region, from the title rows (`지역 : 전북`) or the file name",
+            required=True,
+        ),
+        Field(
+            "firm_size",
+            "기업규모",
+            choice({**FIRM_SIZES, "sme": "sme", "all": "all", "midsize": "midsize", "large": "large"}, "중소기업 etc."),
+            "Firm size, from the title rows (`기업규모 : 중소기업`) or the file name",
+            default="'all'",
+        ),
+        Field(
+            "label",
+            "구분",
+            TEXT,
+            "The row as the table names it: a country, an MTI item, a si-gun, a year or month, or 총계",
+            ("국가명", "품목명", "시군명", "시군구", "년월", "년도", "연도"),
+            required=True,
+        ),
+        Field(
+            "country",
+            "국가코드",
+            label("country", "a country in the country seed (Korean name or ISO code)"),
+            "Counterpart country (ISO 3166 alpha-2) from the row or the title (`국가 : 베트남`); ALL = all",
+            default=f"'{TOTAL}'",
+        ),
+        Field(
+            "item_code",
+            "품목코드",
+            TEXT,
+            "MTI item code as text (1–6 digits, leading zeros kept); ALL = all items",
+            ("코드", "MTI코드"),
+            default=f"'{TOTAL}'",
+        ),
+        Field(
+            "sigun", "대상시군", TEXT, "Si-gun (시·군) of the province; ALL = the whole region", default=f"'{TOTAL}'"
+        ),
+        Field("period", "통계기간", TEXT, "Period: a year (2022) or a month (2022-03)", required=True),
+        Field(
+            "status",
+            "확정구분",
+            choice({"잠정": "partial", "확정": "final", "partial": "partial", "final": "final"}, "잠정 or 확정"),
+            "partial when the period had not ended at retrieval or the title's range is not the whole year",
+            default="'final'",
+        ),
+        Field("export_usd", "수출금액(USD)", NUMBER, "Exports in USD (the file's unit converted)"),
+        Field("export_growth_pct", "수출증감률", NUMBER, "Export growth on a year earlier, % (△/▲ = negative)"),
+        Field("import_usd", "수입금액(USD)", NUMBER, "Imports in USD"),
+        Field("import_growth_pct", "수입증감률", NUMBER, "Import growth on a year earlier, %"),
+        Field("balance_usd", "수지(USD)", NUMBER, "Trade balance in USD (negative: deficit)"),
+        Field("export_kg", "수출중량(kg)", NUMBER, "Export weight in kg"),
+        Field("import_kg", "수입중량(kg)", NUMBER, "Import weight in kg"),
+        Field("unit", "단위", TEXT, "Amount unit as the title wrote it (천달러 by default)", default="'천달러'"),
+        Field("retrieved_on", "조회일", DATE, "Retrieval date of the snapshot", ("기준일", "작성일"), required=True),
+        Field(
+            "retrieved_from",
+            "조회일근거",
+            choice({"title": "title", "file_name": "file_name", "file_modified": "file_modified"}, "title etc."),
+            "Where the retrieval date came from: title, file_name or file_modified",
+            required=True,
+        ),
+        Field("file_row", "원본행", WHOLE, "The sheet or CSV row the record was read from", required=True),
+    )
+)
+NAMES = FIELDS.names
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Korean name or alias -> ISO alpha-2, from the country seed (file names and titles)."""
+    with (SEEDS_DIR / "countries.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    names = {r["name_ko"]: r["country_code"] for r in rows}
+    for r in rows:
+        names.update({a: r["country_code"] for a in (r["aliases"] or "").split("|") if a and not a.isascii()})
+    return names
+
+
+def _title_values(preamble: list[list[str]]) -> tuple[dict[str, str], list[str]]:
+    """`key : value` pairs of the title rows, and every non-blank title cell."""
+    values: dict[str, str] = {}
+    cells = [c.strip() for row in preamble for c in row if c and c.strip()]
+    for cell in cells:
+        hits = list(_KEY_RE.finditer(cell))
+        for i, m in enumerate(hits):
+            end = hits[i + 1].start() if i + 1 < len(hits) else len(cell)
+            values.setdefault(m.group(1), cell[m.end() : end].strip(" ,;|/\t"))
+    return values, cells
+
+
+def _region(values: dict[str, str], cells: list[str], stem: str) -> str | None:
+    for text in ([values["지역"]] if "지역" in values else []) + cells + [stem]:
+        for word, code in REGIONS.items():
+            if word in text:
+                return code
+    return None
+
+
+def _tokens(stem: str) -> list[str]:
+    return [t for t in re.split(r"[\s_\-.()\[\]]+", stem) if t]
+
+
+def _country(values: dict[str, str], stem: str) -> str | None:
+    """The country the whole file is about (title `국가 : 베트남`, else a file-name token)."""
+    given = values.get("국가") or values.get("국가명")
+    if given:
+        return given
+    names = country_names()
+    return next((t for t in _tokens(stem) if t in names), None)
+
+
+def _firm_size(values: dict[str, str], cells: list[str], stem: str) -> str:
+    for text in ([values["기업규모"]] if "기업규모" in values else []) + cells + [stem]:
+        for word, code in FIRM_SIZES.items():
+            if word in text and code != "all":
+                return code
+    return "all"
+
+
+def _date(text: str) -> dt.date | None:
+    m = _DATE_RE.search(text) or re.search(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)", text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _retrieved(values: dict[str, str], path: Path) -> tuple[dt.date, str]:
+    for key in ("조회일", "기준일", "작성일"):
+        found = _date(values.get(key, ""))
+        if found:
+            return found, "title"
+    m = re.search(r"(?<!\d)(20\d{6})(?!\d)", path.stem)
+    found = _date(m.group(1)) if m else None
+    if found:
+        return found, "file_name"
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime).date(), "file_modified"
+    except OSError as exc:
+        raise RefusedFile(path, "has no retrieval date (조회일) and cannot be dated by its file") from exc
+
+
+def _title_period(values: dict[str, str], cells: list[str], stem: str) -> tuple[str, bool] | None:
+    """(year, whole year?) from `기간 : 2022.01 ~ 2022.12`, a `2022년` title, or a lone year in
+    the file name."""
+    span = values.get("기간")
+    if span:
+        months = re.findall(r"(\d{4})\s*[-./년]?\s*(\d{1,2})?", span)
+        months = [(int(y), int(m) if m else None) for y, m in months if len(y) == 4]
+        if months:
+            (y0, m0), (y1, m1) = months[0], months[-1]
+            if y0 == y1:
+                return str(y0), (m0 in (None, 1)) and (m1 in (None, 12))
+    for cell in cells:
+        if _KEY_RE.search(cell):
+            continue
+        m = re.search(r"(?<!\d)(\d{4})\s*년(?!\s*\d{1,2}\s*월)", cell)
+        if m:
+            return m.group(1), True
+    years = [t for t in _tokens(stem) if re.fullmatch(r"(19|20)\d{2}", t)]
+    return (years[0], True) if len(years) == 1 else None
+
+
+def _number(text: str) -> float | None:
+    t = text.replace(" ", "").replace("%", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        t = t.replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _signed(text: str) -> str:
+    """A cell's text with Korean negatives written `-`; a lone `-` (nothing) is blank."""
+    t = text.strip().translate(NEGATIVE)
+    return "" if t in ("-", "--") else t
+
+
+def _scaled(text: str, factor: float) -> str:
+    """An amount in USD as text; text that is no number is passed on as written (quarantined)."""
+    t = _signed(text)
+    if not t:
+        return ""
+    value = _number(t)
+    return t if value is None else repr(value * factor)
+
+
+def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
+    """(column, period prefix or None, field) of the amount/growth/weight columns."""
+    found, last = [], {}
+    for i, h in enumerate(header):
+        m = _MEASURE_RE.match(re.sub(r"\s+", "", h))
+        if not m:
+            continue
+        year, flow, measure = m.group(1), m.group(2), m.group(3) or "금액"
+        prefix = {"수출": "export", "수입": "import", "수지": "balance"}[flow]
+        if measure == "증감률" and last.get((year, flow)) == "중량":
+            measure = "중량증감률"  # `수출 | 금액 | 증감률 | 중량 | 증감률`: the second is the weight's
+        last[(year, flow)] = measure
+        field = {
+            "금액": f"{prefix}_usd",
+            "증감률": f"{prefix}_growth_pct",
+            "중량": f"{prefix}_kg",
+            "중량증감률": None,
+        }[measure]
+        if field and field in NAMES:
+            found.append((i, year, field))
+    return found
+
+
+def _is_total(text: str) -> bool:
+    t = re.sub(r"\s+", "", text)
+    return t in TOTAL_LABELS or t.endswith("전체") or t.startswith("총계")
+
+
+def _row_period(text: str, year: str | None) -> tuple[str | None, str | None]:
+    """(period, year in force) of a period row: `2024년` / `2024` a year, `1월` / `2024년 1월` /
+    `2024.01` a month (of the last year row above it when it names none)."""
+    t = text.strip()
+    m = _YEAR_RE.match(t)
+    if m:
+        return m.group(1), m.group(1)
+    m = _MONTH_RE.match(t)
+    if m and (m.group(1) or year) and 1 <= int(m.group(2)) <= 12:
+        y = m.group(1) or year
+        return f"{y}-{int(m.group(2)):02d}", y
+    return None, year
+
+
+def _period_end(period: str) -> dt.date:
+    if len(period) == 4:
+        return dt.date(int(period), 12, 31)
+    y, m = int(period[:4]), int(period[5:7])
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def reshape(grid: Grid) -> Grid:
+    """One record per (table row, period), with what the title rows and file name say."""
+    path, header = grid.path, list(grid.header)
+    values, cells = _title_values(grid.preamble)
+    stem = path.stem
+    region = _region(values, cells, stem)
+    if region is None:
+        raise RefusedFile(path, "ambiguous: neither the title rows nor the file name name a region (전북, 전국)")
+    firm_size = _firm_size(values, cells, stem)
+    file_country = _country(values, stem)
+    retrieved, retrieved_from = _retrieved(values, path)
+    unit = values.get("단위", "천달러").replace(" ", "").split(",")[0] or "천달러"
+    factor = next((f for u, f in UNITS.items() if u in unit), None)
+    if factor is None:
+        raise RefusedFile(path, f"unknown amount unit 단위 '{unit}' (천달러, 달러, 백만달러 or 억달러)")
+    weight = WEIGHT_UNITS.get(values.get("중량단위", "kg").strip().lower(), 1.0)
+    title_period = _title_period(values, cells, stem)
+
+    raw = [grid.table.column(f"c{i}").to_pylist() for i in range(len(header))]
+    rows = grid.table.column("source_row").to_pylist()
+    n = len(rows)
+    start = 0
+    # a two-row header the reader took as one: the row below holds 금액/증감률 under blank labels
+    if n and {header_key(raw[i][0]) for i in range(len(header))} & {"금액", "증감률", "중량"}:
+        header = combine_header([header, [raw[i][0] for i in range(len(header))]], HeaderAt(0, 2))
+        start = 1
+    mapped = FIELDS.map_header(header)
+    label_col = next(i for i, f in mapped.items() if f == "label")
+    dimension = DIMENSIONS.get(re.sub(r"\s+", "", header[label_col]))
+    code_col = next((i for i, h in enumerate(header) if header_key(h) in CODE_HEADERS), None)
+    measures = _measures(header)
+    if not measures:
+        raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
+    prefixes = sorted({p for _, p, _ in measures if p}) or [None]
+    labels = [(raw[label_col][r] or "").strip() for r in range(n)]
+    if dimension is None:  # `구분`: periods when the first row that is not a total is one
+        first = next((t for t in labels[start:] if t and not _is_total(t)), "")
+        dimension = "period" if _row_period(first, None)[0] else "country"
+    if dimension != "period" and prefixes == [None] and title_period is None:
+        raise RefusedFile(
+            path, "ambiguous: no period in the title rows (기간 : 2022.01 ~ 2022.12), columns or file name"
+        )
+
+    out: dict[str, list[str]] = {name: [] for name in NAMES}
+    out_rows: list[int] = []
+    year: str | None = None
+    for r in range(start, n):
+        text = labels[r]
+        if not text and not any((raw[i][r] or "").strip() for i, _, _ in measures):
+            continue  # a blank row
+        total = _is_total(text)
+        base = {name: "" for name in NAMES}
+        base.update(
+            region=region,
+            firm_size=firm_size,
+            label=text,
+            unit=unit,
+            retrieved_on=retrieved.isoformat(),
+            retrieved_from=retrieved_from,
+            file_row=str(rows[r]),
+            country=file_country or "",
+        )
+        row_period = None
+        if dimension == "period":
+            row_period, year = _row_period(text, year)
+            if row_period is None and not total:
+                row_period = text  # quarantined by the period rule, with its text
+        elif not total:
+            if dimension == "country":
+                base["country"] = text
+            elif dimension == "sigun":
+                base["sigun"] = text
+            elif dimension == "item":
+                code = (raw[code_col][r] or "").strip() if code_col is not None else ""
+                base["item_code"] = code or text  # no code: quarantined by the MTI rule
+        if total and dimension == "period":
+            continue  # a total over periods is no period's figure
+        for k, prefix in enumerate(prefixes, start=1):
+            rec = dict(base)
+            if dimension == "period":
+                rec["period"], whole = row_period, True
+            elif prefix:
+                rec["period"], whole = prefix, True
+            else:
+                rec["period"], whole = title_period
+            ended = bool(re.fullmatch(r"\d{4}(-\d{2})?", rec["period"])) and _period_end(rec["period"]) < retrieved
+            rec["status"] = "final" if whole and ended else "partial"
+            for i, p, field in measures:
+                if p != prefix:
+                    continue
+                cell = (raw[i][r] or "").strip()
+                if field.endswith("_usd"):
+                    rec[field] = _scaled(cell, factor)
+                elif field.endswith("_kg"):
+                    rec[field] = _scaled(cell, weight)
+                else:
+                    rec[field] = _signed(cell)
+            for name in NAMES:
+                out[name].append(rec[name])
+            out_rows.append(rows[r] if len(prefixes) == 1 else rows[r] * ROW_STRIDE + k)
+    table = arrow.table({f"c{i}": arrow.array(out[name], arrow.string()) for i, name in enumerate(NAMES)})
+    table = table.append_column("source_row", arrow.array(out_rows, arrow.int64()))
+    return Grid(path, grid.encoding, list(NAMES), table, grid.bad_rows, grid.preamble)
+
+
+def rules() -> list[pa.Check]:
+    latest = pd.Timestamp.today().normalize() + pd.Timedelta(days=1)
+    return [
+        row_check(
+            lambda df: (
+                df["period"].isna() | df["period"].str.fullmatch(r"(19|20)\d{2}(-(0[1-9]|1[0-2]))?").fillna(False)
+            ),
+            "통계기간/period '{period}' is not a year (2022) or a month (2022-03)",
+        ),
+        row_check(
+            lambda df: (
+                df["item_code"].isna()
+                | df["item_code"].eq(TOTAL)
+                | df["item_code"].str.fullmatch(r"\d{1,6}").fillna(False)
+            ),
+            "품목코드/item_code '{item_code}' is not an MTI code (1–6 digits)",
+        ),
+        row_check(
+            lambda df: df["retrieved_on"].isna() | df["retrieved_on"].between(pd.Timestamp("2000-01-01"), latest),
+            "조회일/retrieved_on '{retrieved_on_raw}' is outside 2000-01-01 … today",
+        ),
+        row_check(
+            lambda df: df[["export_usd", "import_usd", "balance_usd"]].notna().any(axis=1),
+            "the row has no amount (수출금액, 수입금액 or 수지)",
+        ),
+        *(
+            row_check(lambda df, c=c: df[c].isna() | (df[c] >= 0), f"{FIELDS[c].label} '{{{c}_raw}}' is negative")
+            for c in ("export_usd", "import_usd", "export_kg", "import_kg")
+        ),
+    ]
+
+
+TRADE = SourceKind(
+    name="trade",
+    title="무역통계 (K-stat) / KITA trade statistics",
+    fields=FIELDS,
+    recognise_by=("label",),
+    key=("region", "firm_size", "country", "item_code", "sigun", "period"),
+    occurred_on="retrieved_on",
+    event_type="'trade_statistic_recorded'",
+    event_types=("trade_statistic_recorded",),
+    conflict_hint="a later retrieval (조회일) of the same figures supersedes this one",
+    on_conflict="supersede",
+    rules=rules,
+    reshape=reshape,
+    breakdown="region",
+    example=(
+        "전북특별자치도 국가별 수출입\n"
+        "지역 : 전북,기간 : 2022.01 ~ 2022.12,단위 : 천달러,조회일 : 2023-03-15\n"
+        "\n"
+        "순번,국가명,수출금액,수출증감률,수입금액,수입증감률,수지\n"
+        ',총계,"8,222,087",5.2,"6,498,011",6.5,"1,724,076"\n'
+        '1,미국,"1,703,103",26.4,"603,659",△3.9,"1,099,444"\n'
+        '3,베트남,"488,822",8.9,"430,334",44.1,"58,488"\n'
+        '10,인도,"177,096",▲16.0,"249,946",-13.1,"-72,850"\n'
+    ),
+)
