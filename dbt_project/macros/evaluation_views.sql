@@ -17,6 +17,17 @@
     )
 {%- endmacro %}
 
+{# The events of a staging model each evaluation view sees: every event at or below the view's
+   position, tagged with the view (the one place a view's position is applied). #}
+{% macro events_seen_by_views(staging_model) -%}
+    select
+        views.view_id,
+        events.*
+    from {{ ref(staging_model) }} as events
+    inner join {{ ref('int_evaluation_views') }} as views
+        on events.position <= views.cap_position
+{%- endmacro %}
+
 {# A year has ended for an evaluation when its 31 December lies before the view's evaluation
    date (today for view 0, the freeze's date for a frozen year): deterministic per view, so a
    frozen year never changes when the calendar moves on. #}

@@ -8,12 +8,7 @@
 -- adds rows in: a rebuild gives the same marts to the last digit. An amount whose currency has
 -- no rate for its year yet stays NULL (and is counted in the marts) until the seed has one.
 with events as (
-    select
-        views.view_id,
-        events.*
-    from {{ ref('stg_center_log__activity_events') }} as events
-    inner join {{ ref('int_evaluation_views') }} as views
-        on events.position <= views.cap_position
+    {{ events_seen_by_views('stg_center_log__activity_events') }}
 ),
 
 streams as (

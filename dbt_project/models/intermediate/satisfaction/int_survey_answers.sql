@@ -3,12 +3,7 @@
 -- its stream at or below the view's position (as int_activities does; a survey has no corrections
 -- yet, so this is the answer as first stored). A firm that gave no tier is `unknown`.
 with events as (
-    select
-        views.view_id,
-        events.*
-    from {{ ref('stg_survey__answer_events') }} as events
-    inner join {{ ref('int_evaluation_views') }} as views
-        on events.position <= views.cap_position
+    {{ events_seen_by_views('stg_survey__answer_events') }}
 ),
 
 streams as (

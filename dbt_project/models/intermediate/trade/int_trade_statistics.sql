@@ -4,12 +4,7 @@
 -- retrieved last wins (supersede); an equal retrieval date goes to the later stored event.
 -- The earlier snapshots stay in the store and are counted in `snapshots`.
 with events as (
-    select
-        views.view_id,
-        events.*
-    from {{ ref('stg_trade__statistic_events') }} as events
-    inner join {{ ref('int_evaluation_views') }} as views
-        on events.position <= views.cap_position
+    {{ events_seen_by_views('stg_trade__statistic_events') }}
 ),
 
 ranked as (
