@@ -18,15 +18,7 @@ with events as (
 )
 
 select
-    position,
-    event_id,
-    stream_id,
-    stream_version,
-    event_type,
-    schema_version,
-    recorded_at,
-    batch_id,
-    source_row,
+    {{ event_envelope() }},
     corrects_event_id,
     p.record_id as source_record_id,
     p.center,

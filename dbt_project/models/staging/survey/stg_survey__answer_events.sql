@@ -16,15 +16,7 @@ with events as (
 )
 
 select
-    position,
-    event_id,
-    stream_id,
-    stream_version,
-    event_type,
-    schema_version,
-    recorded_at,
-    batch_id,
-    source_row,
+    {{ event_envelope() }},
     p.survey,
     p.survey_year,
     p.submitted_at,
