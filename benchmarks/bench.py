@@ -1,7 +1,8 @@
 """Benchmark: generate scale-N sources, then measure ingest, dbt build and a full run.
 
-The ingest is measured against DuckDB's own `read_csv` load of the same CSV logs (UTF-8 copies),
-side by side in this process: the ratio is what to compare across machines and days.
+Each source kind's ingest is measured against DuckDB's own `read_csv` load of the same CSV files
+(UTF-8 copies), side by side in this process: the ratio is what to compare across machines and
+days. Centre logs, surveys and K-stat tables are generated at the same scale.
 
     .venv/bin/python benchmarks/bench.py --scale 40      (what `make bench` runs)
 
@@ -11,6 +12,7 @@ Prints numbers; asserts nothing. Each measurement starts from a fresh warehouse 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -27,7 +29,17 @@ import duckdb  # noqa: E402
 
 from pipelines.dbt_project import dbt_executable, ensure_manifest  # noqa: E402
 from pipelines.generate import generate  # noqa: E402
-from pipelines.ingest.runner import discover, ingest_paths  # noqa: E402
+from pipelines.generate.trade import write_trade  # noqa: E402
+from pipelines.ingest.runner import discover, file_info, ingest_paths, sniff  # noqa: E402
+
+# How DuckDB's baseline reads each kind: K-stat tables have title rows above their header, so
+# they are read as plain rows (the same bytes parsed, no header detection to trip on).
+BASELINE_OPTIONS = {
+    "center_log": "union_by_name = true",
+    "survey": "union_by_name = true",
+    "trade": "header = false, null_padding = true, union_by_name = true",
+}
+KIND_TITLES = {"center_log": "centre logs", "survey": "surveys", "trade": "K-stat tables"}
 
 
 def _mib(kib: int) -> float:
@@ -48,18 +60,86 @@ def _children_peak_mib() -> float:
     return _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
+def _generator_version() -> str:
+    code = sorted((PROJECT_DIR / "pipelines" / "generate").glob("*.py"))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in code)).hexdigest()
+
+
 def _generated(out: Path, scale: int, seed: int) -> tuple[Path, Path]:
-    """The work folder and the sources of one scale, generated once and kept."""
+    """The work folder and the sources of one scale, generated once per generator version."""
     work = out / f"scale{scale}-seed{seed}"
     sources = work / "sources"
     done = work / "generated.ok"  # outside sources/: the ingest reads every file there
-    if not done.exists():
-        shutil.rmtree(sources, ignore_errors=True)
+    if not done.exists() or done.read_text() != _generator_version():
+        shutil.rmtree(work, ignore_errors=True)
         started = time.perf_counter()
         generate(sources, scale=scale, seed=seed)
+        write_trade(sources, scale=scale)
         print(f"generate scale {scale}: {time.perf_counter() - started:.1f} s", flush=True)
-        done.write_text("ok\n")
+        done.write_text(_generator_version())
     return work, sources
+
+
+def _utf8_copies(work: Path, files: list[Path]) -> dict[str, list[str]]:
+    """UTF-8 copies of the CSV files, per source kind (kind -> paths), made once."""
+    by_kind: dict[str, list[str]] = {}
+    for f in files:
+        kind = sniff(file_info(f)) if f.suffix.lower() == ".csv" else None
+        if kind is None:
+            continue
+        copy = work / "csv_utf8" / kind.name / f.relative_to(work / "sources")
+        if not copy.exists():
+            data = f.read_bytes()
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp949")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(text, encoding="utf-8")
+        by_kind.setdefault(kind.name, []).append(str(copy))
+    return by_kind
+
+
+def _side_by_side(work: Path, kind: str, csvs: list[str], rounds: int) -> dict:
+    """DuckDB's read_csv of the files into a table against the project's ingest of the same
+    files, alternated, each into a fresh file."""
+    base_times, ingest_times, results, baseline_rows = [], [], [], 0
+    for _ in range(rounds):  # alternated, so drift on a shared machine hits both alike
+        base = _fresh(work / f"baseline_{kind}.duckdb")
+        started = time.perf_counter()
+        con = duckdb.connect(str(base))
+        con.execute(
+            f"CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true, filename = true, "
+            f"{BASELINE_OPTIONS[kind]})",
+            [csvs],
+        )
+        baseline_rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        con.close()
+        base_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        results = ingest_paths(_fresh(work / f"ingest_{kind}.duckdb"), csvs)
+        ingest_times.append(time.perf_counter() - started)
+    return {
+        "files": len(csvs),
+        "rows": sum(r.rows_in for r in results),
+        "events": sum(r.accepted for r in results),
+        "baseline_rows": baseline_rows,
+        "base_times": base_times,
+        "ingest_times": ingest_times,
+    }
+
+
+def _report(kind: str, m: dict, rounds: int) -> str:
+    base_s, ingest_s = min(m["base_times"]), min(m["ingest_times"])
+    ratios = sorted(i / b for i, b in zip(m["ingest_times"], m["base_times"]))
+    return f"""
+  {KIND_TITLES[kind]}, CSV as UTF-8 copies ({m["files"]} files, {m["rows"]:,} rows; {rounds} rounds, alternated)
+    DuckDB read_csv into a table   {base_s:>8.2f} s best   ({m["baseline_rows"]:,} lines; {_times(m["base_times"])})
+    project ingest (every rule)    {ingest_s:>8.2f} s best   ({_times(m["ingest_times"])})
+    rows/s: read_csv {m["baseline_rows"] / base_s:>10,.0f}   ingest {m["rows"] / ingest_s:>10,.0f} rows/s, \
+{m["events"] / ingest_s:,.0f} events/s
+    ratio ingest / read_csv        {ingest_s / base_s:>8.2f} of the bests (goal: at most 2)
+                                   per round, sorted: {", ".join(f"{r:.2f}" for r in ratios)}"""
 
 
 def _dbt_build(warehouse: Path) -> float:
@@ -94,38 +174,9 @@ def main() -> None:
     size = sum(f.stat().st_size for f in files)
     print(f"sources: {len(files)} files, {size / 2**20:.1f} MiB under {sources}", flush=True)
 
-    # 0. the baseline: DuckDB's read_csv of the CSV logs (UTF-8 copies) into a table of a fresh
-    #    file, against the project's ingest of the very same copies
-    utf8 = work / "csv_utf8"
-    if not utf8.exists():
-        utf8.mkdir()
-        for f in files:
-            if f.suffix.lower() == ".csv":
-                data = f.read_bytes()
-                try:
-                    text = data.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    text = data.decode("cp949")
-                (utf8 / f.name).write_text(text, encoding="utf-8")
-    csvs = sorted(str(p) for p in utf8.iterdir())
-    base_times, ingest_times = [], []
-    for _ in range(args.rounds):  # alternated, so drift on a shared machine hits both alike
-        base = _fresh(work / "baseline.duckdb")
-        started = time.perf_counter()
-        con = duckdb.connect(str(base))
-        con.execute(
-            "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true, union_by_name = true, filename = true)",
-            [csvs],
-        )
-        baseline_rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-        con.close()
-        base_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        csv_results = ingest_paths(_fresh(work / "ingest_csv.duckdb"), [utf8])
-        ingest_times.append(time.perf_counter() - started)
-    base_s, csv_s = min(base_times), min(ingest_times)
-    ratios = sorted(i / b for i, b in zip(ingest_times, base_times))
-    csv_rows = sum(r.rows_in for r in csv_results)
+    # 0. per source kind: DuckDB's read_csv of its CSV files (UTF-8 copies) into a table of a
+    #    fresh file, against the project's ingest of the very same copies
+    kinds = {kind: _side_by_side(work, kind, csvs, args.rounds) for kind, csvs in _utf8_copies(work, files).items()}
 
     # 1. ingest alone, in this process
     warehouse = _fresh(work / "ingest.duckdb")
@@ -161,12 +212,8 @@ def main() -> None:
 
     print(
         f"""
-benchmark, scale {args.scale} ({os.cpu_count()} cores)
-  CSV logs, UTF-8 copies ({len(csvs)} files, {csv_rows:,} rows; {args.rounds} rounds, alternated)
-    DuckDB read_csv into a table   {base_s:>8.2f} s best   ({baseline_rows:,} rows; {_times(base_times)})
-    project ingest (every rule)    {csv_s:>8.2f} s best   ({_times(ingest_times)})
-    ratio ingest / read_csv        {csv_s / base_s:>8.2f} of the bests (goal: at most 2)
-                                   per round, sorted: {", ".join(f"{r:.2f}" for r in ratios)}
+benchmark, scale {args.scale} ({os.cpu_count()} cores){"".join(_report(k, m, args.rounds) for k, m in kinds.items())}
+  all sources (CSV and spreadsheets) in one ingest
   rows in the files           {rows_in:>12,}
   events stored               {accepted:>12,}
   ingest                      {ingest_s:>12.2f} s   {accepted / ingest_s:>10,.0f} events/s

@@ -25,6 +25,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.assets.ingest import WAREHOUSE_POOL
     from pipelines.dbt_project import ensure_manifest
     from pipelines.pool import process_tags, wait_for_pool
+    from pipelines.publish import analyst_path
 
     sources, warehouse = sources_dir(args.sources), warehouse_path(args.warehouse)
     if not sources.is_dir():
@@ -66,6 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with wh.connect(warehouse, read_only=True) as con:
         print(summary.run_summary(con, batch_ids, after_position))
     print(f"\nrun {result.run_id} {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s")
+    if result.success:
+        print(f"analysts: the marts are in {analyst_path(warehouse)} (open it read-only; it never blocks a run)")
     for step in result.get_failed_step_keys() if not result.success else []:
         print(f"failed step: {step}", file=sys.stderr)
     for check in failed_checks:
@@ -136,7 +139,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         result = generate(Path(args.out), scale=args.scale, seed=args.seed)
-        trade = write_trade(Path(args.out))  # K-stat samples from the report's figures (any scale)
+        trade = write_trade(Path(args.out), scale=args.scale)  # K-stat samples from the report's figures
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

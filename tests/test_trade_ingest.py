@@ -195,3 +195,64 @@ def test_a_revised_snapshot_supersedes_without_erasing(warehouse, src):
     assert rows[0][0] == rows[1][0] and [r[1] for r in rows] == [1, 2]
     assert [r[3] for r in rows] == ["2023-01-20", "2023-03-15"]
     assert quarantine(warehouse) == []
+
+
+def nitemtrade_xml(items: list[dict], code: str = "00", message: str = "NORMAL SERVICE.") -> str:
+    """An answer of Korea Customs' open API `nitemtrade`, as it comes."""
+    body = "".join("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>" for item in items)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f"<response><header><resultCode>{code}</resultCode><resultMsg>{message}</resultMsg></header>"
+        f"<body><items>{body}</items><numOfRows>{len(items)}</numOfRows><pageNo>1</pageNo>"
+        f"<totalCount>{len(items)}</totalCount></body></response>"
+    )
+
+
+def api_item(year, code, name, hs, item, exp, imp) -> dict:
+    return {
+        "balPayments": exp - imp, "expDlr": exp, "expWgt": exp // 10, "hsCd": hs, "impDlr": imp,
+        "impWgt": imp // 10, "statCd": code, "statCdCntnKor1": name, "statKor": item, "year": year,
+    }  # fmt: skip
+
+
+def test_korea_customs_nitemtrade_xml_one_record_per_item(warehouse, src):
+    path = src / "nitemtrade_전국_20230120.xml"
+    items = [
+        api_item("총계", "-", "-", "-", "-", 3_000_000, 1_200_000),
+        api_item("2022.01", "VN", "베트남", "85", "전기기기", 1_500_000, 700_000),
+        api_item("2022.02", "VN", "베트남", "85", "전기기기", 1_000_000, 400_000),
+        api_item("2022.01", "IN", "인도", "3304", "화장품", 500_000, 100_000),
+        api_item("2022.01", "IN", "인도", "8X", "?", 1, 0),
+    ]
+    path.write_text(nitemtrade_xml(items), encoding="utf-8")
+    [result] = ingest(warehouse, path)
+    # the 총계 item is a total over the periods asked for, no period's figure (as in K-stat tables)
+    assert (result.status, result.accepted, result.quarantined) == ("loaded", 3, 1)
+    assert [b["encoding"] for b in batches(warehouse)] == ["xml"]
+    got = {(f["country"], f["hs_code"], f["period"]): f for f in figures(warehouse)}
+    assert set(got) == {("VN", "85", "2022-01"), ("VN", "85", "2022-02"), ("IN", "3304", "2022-01")}
+    vn = got["VN", "85", "2022-01"]
+    assert (vn["export_usd"], vn["import_usd"], vn["balance_usd"], vn["export_kg"]) == (1.5e6, 7e5, 8e5, 1.5e5)
+    assert (vn["region"], vn["unit"], vn["status"], vn["retrieved_on"], vn["item_code"]) == (
+        "national", "달러", "final", "2023-01-20", "ALL"
+    )  # fmt: skip
+    assert vn["file_row"] == 2 and vn["extra"]["statKor"] == "전기기기"
+    [(row, reason)] = [(q["source_row"], q["reason"]) for q in quarantine(warehouse)]
+    assert row == 5 and "HS부호/hs_code '8X'" in reason
+
+
+def test_an_api_error_answer_and_an_entity_bomb_are_refused_by_name(warehouse, src):
+    (src / "a_전국_20230120.xml").write_text(nitemtrade_xml([], "30", "SERVICE KEY IS NOT REGISTERED ERROR."))
+    (src / "b_전국_20230120.xml").write_text(
+        nitemtrade_xml([api_item("2022.01", "VN", "베트남", "85", "x", 1, 1)], "30", "SERVICE KEY ERROR.")
+    )
+    (src / "c_전국_20230120.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        "<response><body><items><item><year>2022.01</year><expDlr>&b;</expDlr></item></items></body></response>"
+    )
+    ingest(warehouse, src)
+    results = {b["file_name"]: b for b in batches(warehouse)}
+    assert [b["status"] for b in results.values()] == ["refused"] * 3
+    assert "no known header" in results["a_전국_20230120.xml"]["reason"]  # no <item>: nothing to recognise
+    assert "the API answered an error: 30 SERVICE KEY ERROR." in results["b_전국_20230120.xml"]["reason"]
+    assert "not a readable XML file (EntitiesForbidden" in results["c_전국_20230120.xml"]["reason"]

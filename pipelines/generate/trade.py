@@ -8,12 +8,15 @@ Amounts are thousand USD. Where the report prints only rounded levels (Table 2-8
 million) the yearly values are chosen to round to them, with 2021–2022 equal to Tables 2-2, 2-4
 and 2-7; 2018 is chosen so that the all-firm compound growth 2018–2022 is (82/78)^(1/4) − 1 =
 1.26 % and the other three series give the report's printed averages (6.0 %, 6.6 %, −2.3 %).
-Deterministic: the same bytes on every run.
+Deterministic: the same bytes on every run. At a scale above 1 (benchmarks), `scale` monthly
+re-downloads of a detailed MTI-6 item table are added under `trade/snapshots/`: made-up items
+without a 총계 row, so the marts' province figures stay those of the report.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -334,7 +337,31 @@ def _yearly(series: dict[int, int], title: list[list]) -> list[list]:
     return rows
 
 
-def write_trade(out_dir: Path) -> dict:
+DETAIL_ITEMS = 1_000  # rows of a detailed item table (MTI 6 has about 1,300 items)
+
+
+def _detail_snapshot(retrieved: dt.date, revision: int) -> list[list]:
+    """품목별 수출입 (MTI 6단위), 2021 and 2022 side by side, as retrieved on `retrieved`."""
+    head = ["순번", "코드", "품목명"]
+    for y in (2021, 2022):
+        head += [f"{y}수출금액", f"{y}수출증감률", f"{y}수입금액", f"{y}수입증감률", f"{y}수지"]
+    rows: list[list] = [
+        ["품목별 수출입 (MTI 6단위)"],
+        ["지역 : 전북", "단위 : 천달러", f"조회일 : {retrieved.isoformat()}"],
+        [],
+        head,
+    ]
+    for n in range(1, DETAIL_ITEMS + 1):
+        e21, i21 = n * 37 % 9_973 + 10, n * 53 % 7_919 + 5
+        e22, i22 = e21 + (n + revision) % 97, i21 + (n * 3 + revision) % 89
+        rows.append(
+            [str(n), f"{100_000 + n * 7:06d}", f"품목 {n}", sep(e21), "-", sep(i21), "-", sep(e21 - i21),
+             sep(e22), growth(pct(e22, e21)), sep(i22), growth(pct(i22, i21)), sep(e22 - i22)]
+        )  # fmt: skip
+    return rows
+
+
+def write_trade(out_dir: Path, scale: int = 1) -> dict:
     """Write `out_dir/trade/` and return the files written (name -> format)."""
     target = Path(out_dir) / "trade"
     if target.exists() and any(p.is_file() for p in target.rglob("*")):
@@ -359,6 +386,14 @@ def write_trade(out_dir: Path) -> dict:
         sme = "_중소기업" if size == "sme" else ""
         title = [["국가별 수출 추이"], *dated]  # the country (and firm size) only in the file name
         files[f"전북{sme}_{country}_수출_2018-2022.xlsx"] = (_xlsx, _yearly(series, title))
+    for k in range(scale if scale > 1 else 0):
+        retrieved = dt.date(2023 + k // 12, k % 12 + 1, 5)
+        files[f"snapshots/전북_품목별_수출입_MTI6_{retrieved:%Y%m%d}.csv"] = (
+            lambda p, r: _csv(p, r, "utf-8-sig"),
+            _detail_snapshot(retrieved, k),
+        )
+    if scale > 1:
+        (target / "snapshots").mkdir()
     for name, (write, rows) in files.items():
         write(target / name, rows)
     return {name: Path(name).suffix.lstrip(".") for name in files}

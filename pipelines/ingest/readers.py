@@ -1,8 +1,11 @@
-"""Turn a CSV or spreadsheet file into a grid of text cells, with the row numbers a person sees.
+"""Turn a CSV, spreadsheet or XML file into a grid of text cells, with the row numbers a person sees.
 
 Everything is read as text; typing happens later, in SQL, so that a bad value becomes a clear
 quarantine reason instead of a crash. CSV goes through pyarrow (fast, C++), spreadsheets through
-calamine (fast, Rust): both keep ingest set-wise.
+calamine (fast, Rust): both keep ingest set-wise. An XML file (an open-API answer such as Korea
+Customs' `nitemtrade`) is a list of record elements: its rows are the records, numbered from 1 in
+file order, its header their child element names, and the leaf elements outside the records
+(`resultCode`, `totalCount`) its title rows, written `name : value`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
 from pipelines.ingest.errors import RefusedFile
@@ -26,6 +30,15 @@ HEADER_SCAN_ROWS = 30  # a header may sit below a title block (K-stat downloads)
 SNIFF_BYTES = 64 * 1024  # enough for HEADER_SCAN_ROWS lines of any CSV file seen
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_XML_MAGIC = (b"<?xml", b"\xef\xbb\xbf<?xml")
+
+
+def _is_spreadsheet(path: Path, data: bytes) -> bool:
+    return data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC) or path.suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+def _is_xml(path: Path, data: bytes) -> bool:
+    return data.lstrip().startswith(_XML_MAGIC) or path.suffix.lower() == ".xml"
 
 
 @dataclass
@@ -33,7 +46,7 @@ class Grid:
     """The cells of a file below its header, as text, plus where each row came from."""
 
     path: Path
-    encoding: str  # 'utf-8', 'utf-8-sig', 'cp949' or 'spreadsheet'
+    encoding: str  # 'utf-8', 'utf-8-sig', 'cp949', 'spreadsheet' or 'xml'
     header: list[str]
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
@@ -118,8 +131,14 @@ def head_rows(path: Path) -> list[list[list[str]]]:
             data = f.read(SNIFF_BYTES + 1)
     except OSError:
         return []
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC) or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+    if _is_spreadsheet(path, data):
         return _spreadsheet_heads(path)
+    if _is_xml(path, data):
+        try:
+            preamble, rows, _ = _xml_rows(path, path.read_bytes())
+        except (OSError, RefusedFile):
+            return []
+        return [(preamble + rows)[:HEADER_SCAN_ROWS]]
     if len(data) > SNIFF_BYTES:  # whole lines only: a newline byte is never inside a UTF-8 or CP949 character
         data = data[: data.rfind(b"\n") + 1]
     try:
@@ -151,9 +170,52 @@ def read_grid(path: Path, find_header) -> Grid:
         raise RefusedFile(path, f"cannot be opened ({exc.strerror})") from exc
     if not data.strip():
         raise RefusedFile(path, "is empty")
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC) or path.suffix.lower() in SPREADSHEET_SUFFIXES:
+    if _is_spreadsheet(path, data):
         return _read_spreadsheet(path, data, find_header)
+    if _is_xml(path, data):
+        return _read_xml(path, data, find_header)
     return _read_csv(path, data, find_header)
+
+
+def _xml_rows(path: Path, data: bytes) -> tuple[list[list[str]], list[list[str]], list[int]]:
+    """(title rows, header + one row per record, record numbers) of an XML file. The records are
+    the most frequent element whose children are all leaves; entities and DTDs are refused
+    (defusedxml), so a hostile file cannot expand or reach out."""
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # ParseError and defusedxml's refusals alike
+        raise RefusedFile(path, f"not a readable XML file ({type(exc).__name__}: {exc})") from exc
+    counts: dict[str, tuple[int, int]] = {}  # tag -> (occurrences, most children): a lone record beats <header>
+    for el in root.iter():
+        if len(el) and all(len(child) == 0 for child in el):
+            seen, width = counts.get(el.tag, (0, 0))
+            counts[el.tag] = (seen + 1, max(width, len(el)))
+    if not counts:
+        raise RefusedFile(path, "an XML file with no records (elements holding only leaf elements)")
+    tag = max(counts, key=counts.__getitem__)
+    records = [el for el in root.iter(tag)]
+    inside = {id(child) for rec in records for child in rec}
+    preamble = [
+        [f"{el.tag} : {normalise_text(el.text or '')}"]
+        for el in root.iter()
+        if len(el) == 0 and el.tag != tag and id(el) not in inside
+    ]
+    header: list[str] = []
+    for rec in records:
+        header += [child.tag for child in rec if child.tag not in header]
+    rows = [[normalise_text((rec.find(name).text if rec.find(name) is not None else "") or "") for name in header]
+            for rec in records]  # fmt: skip
+    return preamble, [header, *rows], list(range(1, len(records) + 1))
+
+
+def _read_xml(path: Path, data: bytes, find_header) -> Grid:
+    preamble, rows, numbers = _xml_rows(path, data)
+    at = find_header(preamble + rows[:1])
+    if at is None or at.index != len(preamble):  # the header is the records' element names
+        return Grid(path, "xml", [], pa.table({}))
+    header, body = rows[0], rows[1:]
+    table = pa.table({f"c{i}": pa.array([r[i] for r in body], pa.string()) for i in range(len(header))})
+    return Grid(path, "xml", header, table.append_column("source_row", pa.array(numbers, pa.int64())), [], preamble)
 
 
 def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:

@@ -4,7 +4,9 @@ A K-stat file is a statistics table, not one record per row: title rows above a 
 header say the region, the counterpart country, the firm size, the period, the retrieval date and
 the unit; the rows are countries, MTI items, si-gun or periods (`2024년` year rows with month rows
 under them); several periods may stand side by side (`2021수출금액 … 2022수지`). `reshape` turns
-such a grid into one record per (row, period). Each file is a snapshot: a later retrieval of the
+such a grid into one record per (row, period). The Korea Customs open API's `nitemtrade` answer
+(XML: one `<item>` per month, country and HS code, amounts in dollars) is read the same way, its
+element names standing for the K-stat headings. Each file is a snapshot: a later retrieval of the
 same region, firm size, country, item, si-gun and period supersedes the earlier one in the marts
 (`on_conflict='supersede'`); both stay in the store.
 """
@@ -60,7 +62,18 @@ DIMENSIONS = {  # the row-label column's header -> what its rows are
     "년도": "period",
     "연도": "period",
     "구분": None,  # told from the rows: periods, else countries
+    "year": "period",  # nitemtrade: `2022.01`, or 총계
 }
+# nitemtrade's amount elements, as the K-stat heading each stands for; its amounts are in dollars
+API_MEASURES = {
+    "expdlr": "수출금액",
+    "expwgt": "수출중량",
+    "impdlr": "수입금액",
+    "impwgt": "수입중량",
+    "balpayments": "수지",
+}
+API_UNIT = "달러"
+ROW_NUMBER_HEADERS = {"순번", "번호", "no", "순위"}
 CODE_HEADERS = {"코드", "mti코드", "mti", "품목코드", "mticode"}
 ROW_STRIDE = 100  # a row holding several periods: record n of file row r gets source_row r×100+n
 
@@ -87,7 +100,7 @@ FIELDS = FieldSet(
             "구분",
             TEXT,
             "The row as the table names it: a country, an MTI item, a si-gun, a year or month, or 총계",
-            ("국가명", "품목명", "시군명", "시군구", "년월", "년도", "연도"),
+            ("국가명", "품목명", "시군명", "시군구", "년월", "년도", "연도", "year"),
             required=True,
         ),
         Field(
@@ -95,6 +108,7 @@ FIELDS = FieldSet(
             "국가코드",
             label("country", "a country in the country seed (Korean name or ISO code)"),
             "Counterpart country (ISO 3166 alpha-2) from the row or the title (`국가 : 베트남`); ALL = all",
+            ("statCd",),
             default=f"'{TOTAL}'",
         ),
         Field(
@@ -107,6 +121,13 @@ FIELDS = FieldSet(
         ),
         Field(
             "sigun", "대상시군", TEXT, "Si-gun (시·군) of the province; ALL = the whole region", default=f"'{TOTAL}'"
+        ),
+        Field(
+            "hs_code",
+            "HS부호",
+            TEXT,
+            "HS code as text (2–10 digits) of a Korea Customs figure; ALL = all goods; empty for K-stat (MTI)",
+            ("hsCd",),
         ),
         Field("period", "통계기간", TEXT, "Period: a year (2022) or a month (2022-03)", required=True),
         Field(
@@ -266,7 +287,7 @@ def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
     """(column, period prefix or None, field) of the amount/growth/weight columns."""
     found, last = [], {}
     for i, h in enumerate(header):
-        m = _MEASURE_RE.match(re.sub(r"\s+", "", h))
+        m = _MEASURE_RE.match(API_MEASURES.get(header_key(h), re.sub(r"\s+", "", h)))
         if not m:
             continue
         year, flow, measure = m.group(1), m.group(2), m.group(3) or "금액"
@@ -322,7 +343,11 @@ def reshape(grid: Grid) -> Grid:
     firm_size = _firm_size(values, cells, stem)
     file_country = _country(values, stem)
     retrieved, retrieved_from = _retrieved(values, path)
-    unit = values.get("단위", "천달러").replace(" ", "").split(",")[0] or "천달러"
+    api = any(header_key(h) in API_MEASURES for h in header)
+    if api:
+        _refuse_api_error(path, cells)
+    default_unit = API_UNIT if api else "천달러"
+    unit = values.get("단위", default_unit).replace(" ", "").split(",")[0] or default_unit
     factor = next((f for u, f in UNITS.items() if u in unit), None)
     if factor is None:
         raise RefusedFile(path, f"unknown amount unit 단위 '{unit}' (천달러, 달러, 백만달러 or 억달러)")
@@ -341,7 +366,18 @@ def reshape(grid: Grid) -> Grid:
     label_col = next(i for i, f in mapped.items() if f == "label")
     dimension = DIMENSIONS.get(re.sub(r"\s+", "", header[label_col]))
     code_col = next((i for i, h in enumerate(header) if header_key(h) in CODE_HEADERS), None)
+    # columns that give a row's own country or HS code whatever its label (nitemtrade)
+    country_col = next((i for i, f in mapped.items() if f == "country"), None)
+    hs_col = next((i for i, f in mapped.items() if f == "hs_code"), None)
     measures = _measures(header)
+    # other columns of the row (nitemtrade's item and country names) are kept as written, in the
+    # event's `extra`; row numbers and the amounts' own columns are layout, not content
+    kept = [
+        i
+        for i, h in enumerate(header)
+        if h and i not in mapped and header_key(h) not in ROW_NUMBER_HEADERS
+        and not _MEASURE_RE.match(API_MEASURES.get(header_key(h), re.sub(r"\s+", "", h)))
+    ]  # fmt: skip
     if not measures:
         raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
     prefixes = sorted({p for _, p, _ in measures if p}) or [None]
@@ -355,6 +391,7 @@ def reshape(grid: Grid) -> Grid:
         )
 
     out: dict[str, list[str]] = {name: [] for name in NAMES}
+    others: dict[int, list[str]] = {i: [] for i in kept}
     out_rows: list[int] = []
     year: str | None = None
     for r in range(start, n):
@@ -371,8 +408,10 @@ def reshape(grid: Grid) -> Grid:
             retrieved_on=retrieved.isoformat(),
             retrieved_from=retrieved_from,
             file_row=str(rows[r]),
-            country=file_country or "",
+            country=(_signed(raw[country_col][r] or "") if country_col is not None else "") or file_country or "",
         )
+        if hs_col is not None:
+            base["hs_code"] = _signed(raw[hs_col][r] or "") or TOTAL
         row_period = None
         if dimension == "period":
             row_period, year = _row_period(text, year)
@@ -410,10 +449,20 @@ def reshape(grid: Grid) -> Grid:
                     rec[field] = _signed(cell)
             for name in NAMES:
                 out[name].append(rec[name])
+            for i in kept:
+                others[i].append(raw[i][r] or "")
             out_rows.append(rows[r] if len(prefixes) == 1 else rows[r] * ROW_STRIDE + k)
-    table = arrow.table({f"c{i}": arrow.array(out[name], arrow.string()) for i, name in enumerate(NAMES)})
+    columns = [*out.values(), *others.values()]
+    table = arrow.table({f"c{i}": arrow.array(col, arrow.string()) for i, col in enumerate(columns)})
     table = table.append_column("source_row", arrow.array(out_rows, arrow.int64()))
-    return Grid(path, grid.encoding, list(NAMES), table, grid.bad_rows, grid.preamble)
+    return Grid(path, grid.encoding, [*NAMES, *(header[i] for i in kept)], table, grid.bad_rows, grid.preamble)
+
+
+def _refuse_api_error(path: Path, cells: list[str]) -> None:
+    """An open-API answer that is an error message (resultCode other than 00) holds no figures."""
+    said = dict(c.split(" : ", 1) for c in cells if " : " in c)
+    if said.get("resultCode", "00").strip() not in ("00", "0"):
+        raise RefusedFile(path, f"the API answered an error: {said['resultCode']} {said.get('resultMsg', '')}".strip())
 
 
 def rules() -> list[pa.Check]:
@@ -432,6 +481,12 @@ def rules() -> list[pa.Check]:
                 | df["item_code"].str.fullmatch(r"\d{1,6}").fillna(False)
             ),
             "품목코드/item_code '{item_code}' is not an MTI code (1–6 digits)",
+        ),
+        row_check(
+            lambda df: (
+                df["hs_code"].isna() | df["hs_code"].eq(TOTAL) | df["hs_code"].str.fullmatch(r"\d{2,10}").fillna(False)
+            ),
+            "HS부호/hs_code '{hs_code}' is not an HS code (2–10 digits)",
         ),
         row_check(
             lambda df: df["retrieved_on"].isna() | df["retrieved_on"].between(pd.Timestamp("2000-01-01"), latest),
@@ -453,7 +508,8 @@ TRADE = SourceKind(
     title="무역통계 (K-stat) / KITA trade statistics",
     fields=FIELDS,
     recognise_by=("label",),
-    key=("region", "firm_size", "country", "item_code", "sigun", "period"),
+    # hs_code last: empty for K-stat figures, whose ids stay what they were before it existed
+    key=("region", "firm_size", "country", "item_code", "sigun", "period", "hs_code"),
     occurred_on="retrieved_on",
     event_type="'trade_statistic_recorded'",
     event_types=("trade_statistic_recorded",),

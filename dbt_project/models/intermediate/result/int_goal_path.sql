@@ -1,9 +1,33 @@
 {{ config(materialized='table') }}
 -- 목표 경로 / Each goal's path per evaluation view: base × (1 + g)^(year − base year) from the base
 -- year to the target year (and on while data exists), beside the indicator's actual value.
--- g is the goal seed's rate (report: 6.0 %, the Jeonbuk SME average of Table 2-8).
-with goals as (
+-- g is the compound growth of the goal's trade_context series over its window (report: the
+-- Jeonbuk SME average 2018–2022 of Table 2-8) when the view holds final figures for both ends,
+-- else the goal seed's rate.
+with seeded as (
     select * from {{ ref('int_pinned__goals') }}
+),
+
+goals as (
+    select
+        seeded.* replace (
+            coalesce(trade.compound_growth_rate, seeded.growth_rate) as growth_rate,
+            case
+                when trade.compound_growth_rate is not null
+                    then
+                        'KITA 무역통계 / trade statistics: ' || seeded.growth_series || ' compound growth '
+                        || seeded.growth_from_year || '–' || seeded.growth_to_year
+                else seeded.growth_rate_source
+            end as growth_rate_source
+        )
+    from seeded
+    left join {{ ref('int_trade_growth') }} as trade
+        on
+            seeded.view_id = trade.view_id
+            and seeded.growth_series = trade.series
+            and seeded.growth_from_year = trade.base_year
+            and seeded.growth_to_year = trade.year
+            and not trade.is_partial
 ),
 
 measures as (

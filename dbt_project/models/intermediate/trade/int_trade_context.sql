@@ -6,7 +6,7 @@
 with figures as (
     select *
     from {{ ref('int_trade_statistics') }}
-    where is_year and item_code = 'ALL' and sigun = 'ALL'
+    where is_year and item_code = 'ALL' and coalesce(hs_code, 'ALL') = 'ALL' and sigun = 'ALL'
 ),
 
 markets as (

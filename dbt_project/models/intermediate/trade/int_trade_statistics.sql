@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
--- 무역통계 / Every K-stat figure as each evaluation view sees it: of the snapshots of the same
--- region, firm size, country, item, si-gun and period at or below the view's position, the one
--- retrieved last wins (supersede); an equal retrieval date goes to the later stored event.
+-- 무역통계 / Every K-stat or Korea Customs figure as each evaluation view sees it: of the
+-- snapshots of the same region, firm size, country, item (MTI or HS), si-gun and period at or
+-- below the view's position, the one retrieved last wins (supersede); an equal retrieval date
+-- goes to the later stored event.
 -- The earlier snapshots stay in the store and are counted in `snapshots`.
 with events as (
     {{ events_seen_by_views('stg_trade__statistic_events') }}
@@ -11,11 +12,11 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by view_id, region, firm_size, country, item_code, sigun, period
+            partition by view_id, region, firm_size, country, item_code, hs_code, sigun, period
             order by retrieved_on desc, position desc
         ) as newest_first,
         count(*) over (
-            partition by view_id, region, firm_size, country, item_code, sigun, period
+            partition by view_id, region, firm_size, country, item_code, hs_code, sigun, period
         ) as snapshots
     from events
 )
@@ -26,6 +27,7 @@ select
     firm_size,
     country,
     item_code,
+    hs_code,
     sigun,
     period,
     cast(left(period, 4) as integer) as year,

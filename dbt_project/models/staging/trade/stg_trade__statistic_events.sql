@@ -1,12 +1,12 @@
--- One row per K-stat statistic event (a figure of one region, firm size, country, item, si-gun
--- and period as one snapshot retrieved it), payload typed once. Schema version 1 only.
+-- One row per trade statistic event (a figure of one region, firm size, country, item, si-gun
+-- and period as one K-stat or Korea Customs snapshot retrieved it), payload typed once. Schema version 1 only.
 with events as (
     select
         *,
         from_json(
             payload,
             '{"region": "VARCHAR", "firm_size": "VARCHAR", "label": "VARCHAR", "country": "VARCHAR",
-              "item_code": "VARCHAR", "sigun": "VARCHAR", "period": "VARCHAR", "status": "VARCHAR",
+              "item_code": "VARCHAR", "hs_code": "VARCHAR", "sigun": "VARCHAR", "period": "VARCHAR", "status": "VARCHAR",
               "export_usd": "DOUBLE", "export_growth_pct": "DOUBLE", "import_usd": "DOUBLE",
               "import_growth_pct": "DOUBLE", "balance_usd": "DOUBLE", "export_kg": "DOUBLE", "import_kg": "DOUBLE",
               "unit": "VARCHAR", "retrieved_on": "DATE", "retrieved_from": "VARCHAR", "file_row": "BIGINT",
@@ -23,6 +23,7 @@ select
     p.label,
     p.country,
     p.item_code,
+    p.hs_code,
     p.sigun,
     p.period,
     p.status,
