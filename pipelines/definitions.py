@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.assets.dbt import warehouse_models
 from pipelines.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from pipelines.assets.marts import MART_CHECKS
+from pipelines.assets.publish import analyst_marts_asset
 from pipelines.resources import default_resources
 from pipelines.sensors import build_sources_sensor
 
@@ -19,7 +20,7 @@ PIPELINE_JOB = dg.define_asset_job(
 
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*INGEST_ASSETS, warehouse_models],
+        assets=[*INGEST_ASSETS, warehouse_models, analyst_marts_asset()],
         asset_checks=[*INGEST_CHECKS, *MART_CHECKS],
         jobs=[PIPELINE_JOB],
         sensors=[build_sources_sensor(PIPELINE_JOB)],

@@ -136,7 +136,8 @@ def cli(
 ) -> subprocess.CompletedProcess:
     """`python -m pipelines ARGS` as a user runs it, without the caller's pipeline settings; run
     from `cwd`, the `pipelines` package of that checkout is the one imported."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES")}
+    settings = ("DAGSTER_HOME", "JB_WAREHOUSE", "JB_SOURCES", "JB_ANALYST")
+    environment = {k: v for k, v in os.environ.items() if k not in settings}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args],
@@ -146,6 +147,15 @@ def cli(
         text=True,
         timeout=timeout,
     )
+
+
+def instance_home(tmp_path: Path) -> Path:
+    """A persistent DAGSTER_HOME with the project's dagster.yaml, its storage inside tmp_path."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    config = (PROJECT_DIR / "dagster.yaml").read_text(encoding="utf-8").replace(".dagster", str(home / ".dagster"))
+    (home / "dagster.yaml").write_text(config, encoding="utf-8")
+    return home
 
 
 def ingest(warehouse: Path, *paths: Path):

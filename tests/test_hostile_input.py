@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from helpers import PROJECT_DIR, cli, count, events, ingest, quarantine, query, rec, write_csv
+from helpers import PROJECT_DIR, cli, count, events, ingest, instance_home, quarantine, query, rec, write_csv
 
 HEADER = "기록번호,센터,일자,활동,기업번호\n"
 
@@ -155,14 +155,6 @@ def test_a_writer_that_waits_gets_in_when_the_other_finishes_and_reports_only_it
 # --------------------------------------------------------------------------- a dead run's pool claim
 
 
-def _instance_home(tmp_path: Path) -> Path:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    config = (PROJECT_DIR / "dagster.yaml").read_text(encoding="utf-8").replace(".dagster", str(home / ".dagster"))
-    (home / "dagster.yaml").write_text(config, encoding="utf-8")
-    return home
-
-
 def _stale_claim(home: Path, pid: int) -> str:
     """A STARTED run of process `pid` holding the warehouse slot, as a killed `make run` leaves it."""
     from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
@@ -193,7 +185,7 @@ def small_sources(tmp_path: Path) -> Path:
 
 
 def test_a_dead_runs_pool_claim_is_released_and_the_run_marked_failed(tmp_path, small_sources):
-    home = _instance_home(tmp_path)
+    home = instance_home(tmp_path)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     run_id = _stale_claim(home, dead.pid)
@@ -215,7 +207,7 @@ def test_a_dead_runs_pool_claim_is_released_and_the_run_marked_failed(tmp_path, 
 
 
 def test_a_live_runs_pool_claim_is_waited_for_a_bounded_time_naming_it(tmp_path, small_sources):
-    home = _instance_home(tmp_path)
+    home = instance_home(tmp_path)
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
         run_id = _stale_claim(home, alive.pid)

@@ -1,0 +1,50 @@
+"""The analysts' file (pipelines/publish.py): an analyst holding analyst.duckdb open read-only
+never blocks a run, and sees the new marts on reconnecting; the file holds the marts only."""
+
+from __future__ import annotations
+
+import duckdb
+from helpers import cli, consultation, instance_home, rec, write_csv
+
+
+def _run(sources, warehouse, home):
+    out = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env={"DAGSTER_HOME": str(home)})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+CONSULTATIONS = "SELECT consultations FROM marts.result_evaluation WHERE center = 'hanoi' AND year = 2022"
+
+
+def test_a_reader_holding_the_analyst_file_never_blocks_a_run_and_sees_new_marts_on_reconnecting(tmp_path):
+    home, sources, warehouse = instance_home(tmp_path), tmp_path / "sources", tmp_path / "w" / "jeonbuk.duckdb"
+    write_csv(sources / "hanoi_2022-03.csv", [rec("HAN-1"), consultation("HAN-2")])
+    first = _run(sources, warehouse, home)
+    analyst = warehouse.with_name("analyst.duckdb")
+    assert str(analyst) in first.stdout
+
+    reader = duckdb.connect(str(analyst), read_only=True)  # held through the next run
+    try:
+        assert reader.execute(CONSULTATIONS).fetchone() == (1,)
+        write_csv(sources / "hanoi_2022-04.csv", [consultation("HAN-3", date="2022-04-02")])
+        _run(sources, warehouse, home)
+        assert reader.execute(CONSULTATIONS).fetchone() == (1,)  # the file it opened, unchanged
+    finally:
+        reader.close()
+    with duckdb.connect(str(analyst), read_only=True) as again:
+        assert again.execute(CONSULTATIONS).fetchone() == (2,)
+        position = again.execute("SELECT store_position FROM publication").fetchone()[0]
+        schemas = {s for (s,) in again.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+        marts = {t for (t,) in again.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'")
+                 .fetchall()}  # fmt: skip
+        described = again.execute(
+            "SELECT count(*) FILTER (WHERE comment IS NULL), count(*) FROM duckdb_columns() WHERE schema_name = 'marts'"
+        ).fetchone()
+    with duckdb.connect(str(warehouse), read_only=True) as source:
+        assert position == source.execute("SELECT max(position) FROM events.event_store").fetchone()[0]
+        built = {t for (t,) in source.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'")
+                 .fetchall()}  # fmt: skip
+    # only the marts: no events, quarantine, staging or survey answers
+    assert schemas == {"main", "marts"} and marts == built
+    assert described[0] == 0 and described[1] > 50  # every column carries its dbt description
+    assert not list(analyst.parent.glob(".analyst.duckdb.*"))  # no scratch file left behind
