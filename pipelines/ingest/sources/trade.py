@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
+import pyarrow.compute as pc
 
 from pipelines.config import SEEDS_DIR
 from pipelines.ingest.errors import RefusedFile
@@ -257,30 +259,30 @@ def _title_period(values: dict[str, str], cells: list[str], stem: str) -> tuple[
     return (years[0], True) if len(years) == 1 else None
 
 
-def _number(text: str) -> float | None:
-    t = text.replace(" ", "").replace("%", "")
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
-        t = t.replace(",", "")
-    try:
-        value = float(t)
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
 def _signed(text: str) -> str:
     """A cell's text with Korean negatives written `-`; a lone `-` (nothing) is blank."""
     t = text.strip().translate(NEGATIVE)
     return "" if t in ("-", "--") else t
 
 
-def _scaled(text: str, factor: float) -> str:
-    """An amount in USD as text; text that is no number is passed on as written (quarantined)."""
-    t = _signed(text)
-    if not t:
-        return ""
-    value = _number(t)
-    return t if value is None else repr(value * factor)
+def _signed_cells(cells: arrow.Array) -> arrow.Array:
+    """_signed over a column: Korean negatives written `-`, a lone `-` (nothing) blank."""
+    t = pc.replace_substring_regex(pc.utf8_trim_whitespace(pc.fill_null(cells, "")), "[△▲▽−]", "-")
+    return pc.if_else(pc.is_in(t, arrow.array(["-", "--"])), "", t)
+
+
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _scaled_cells(cells: arrow.Array, factor: float) -> arrow.Array:
+    """_scaled over a column: amounts in USD as text; text that is no number as written."""
+    t = _signed_cells(cells)
+    compact = pc.replace_substring_regex(t, "[ %]", "")
+    plain = pc.if_else(pc.match_substring_regex(compact, _GROUPED), pc.replace_substring(compact, ",", ""), compact)
+    numeric = pc.match_substring_regex(plain, _DECIMAL)
+    scaled = pc.multiply(pc.cast(pc.if_else(numeric, plain, "0"), arrow.float64()), factor)
+    return pc.if_else(numeric, pc.cast(scaled, arrow.string()), t)
 
 
 def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
@@ -354,13 +356,14 @@ def reshape(grid: Grid) -> Grid:
     weight = WEIGHT_UNITS.get(values.get("중량단위", "kg").strip().lower(), 1.0)
     title_period = _title_period(values, cells, stem)
 
-    raw = [grid.table.column(f"c{i}").to_pylist() for i in range(len(header))]
-    rows = grid.table.column("source_row").to_pylist()
+    columns = [grid.table.column(f"c{i}").combine_chunks() for i in range(len(header))]
+    rows = grid.table.column("source_row").combine_chunks()
     n = len(rows)
     start = 0
     # a two-row header the reader took as one: the row below holds 금액/증감률 under blank labels
-    if n and {header_key(raw[i][0]) for i in range(len(header))} & {"금액", "증감률", "중량"}:
-        header = combine_header([header, [raw[i][0] for i in range(len(header))]], HeaderAt(0, 2))
+    below = [col[0].as_py() or "" for col in columns] if n else []
+    if {header_key(c) for c in below} & {"금액", "증감률", "중량"}:
+        header = combine_header([header, below], HeaderAt(0, 2))
         start = 1
     mapped = FIELDS.map_header(header)
     label_col = next(i for i, f in mapped.items() if f == "label")
@@ -381,7 +384,7 @@ def reshape(grid: Grid) -> Grid:
     if not measures:
         raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
     prefixes = sorted({p for _, p, _ in measures if p}) or [None]
-    labels = [(raw[label_col][r] or "").strip() for r in range(n)]
+    labels = [t.strip() for t in _texts(columns[label_col])]
     if dimension is None:  # `구분`: periods when the first row that is not a total is one
         first = next((t for t in labels[start:] if t and not _is_total(t)), "")
         dimension = "period" if _row_period(first, None)[0] else "country"
@@ -390,72 +393,91 @@ def reshape(grid: Grid) -> Grid:
             path, "ambiguous: no period in the title rows (기간 : 2022.01 ~ 2022.12), columns or file name"
         )
 
-    out: dict[str, list[str]] = {name: [] for name in NAMES}
-    others: dict[int, list[str]] = {i: [] for i in kept}
-    out_rows: list[int] = []
+    # Rows (a pass in Python: a period row's year carries down to the month rows under it), then
+    # each period's cells column by column (pyarrow).
+    any_amount = functools.reduce(pc.or_, (_filled(columns[i]) for i, _, _ in measures)).to_pylist()
+    codes = [t.strip() for t in _texts(columns[code_col])] if code_col is not None else None
+    row_countries = _texts(columns[country_col]) if country_col is not None else None
+    row_hs = _texts(columns[hs_col]) if hs_col is not None else None
+    taken: list[int] = []
+    dims: dict[str, list[str]] = {"label": [], "country": [], "item_code": [], "sigun": [], "hs_code": []}
+    periods: list[str | None] = []
     year: str | None = None
     for r in range(start, n):
         text = labels[r]
-        if not text and not any((raw[i][r] or "").strip() for i, _, _ in measures):
+        if not text and not any_amount[r]:
             continue  # a blank row
         total = _is_total(text)
-        base = {name: "" for name in NAMES}
-        base.update(
-            region=region,
-            firm_size=firm_size,
-            label=text,
-            unit=unit,
-            retrieved_on=retrieved.isoformat(),
-            retrieved_from=retrieved_from,
-            file_row=str(rows[r]),
-            country=(_signed(raw[country_col][r] or "") if country_col is not None else "") or file_country or "",
-        )
-        if hs_col is not None:
-            base["hs_code"] = _signed(raw[hs_col][r] or "") or TOTAL
-        row_period = None
+        country = (_signed(row_countries[r]) if row_countries else "") or file_country or ""
+        sigun = item = ""
         if dimension == "period":
-            row_period, year = _row_period(text, year)
-            if row_period is None and not total:
-                row_period = text  # quarantined by the period rule, with its text
+            period, year = _row_period(text, year)
+            if total:
+                continue  # a total over periods is no period's figure
+            periods.append(period or text)  # no period: quarantined by the period rule, with its text
         elif not total:
             if dimension == "country":
-                base["country"] = text
+                country = text
             elif dimension == "sigun":
-                base["sigun"] = text
+                sigun = text
             elif dimension == "item":
-                code = (raw[code_col][r] or "").strip() if code_col is not None else ""
-                base["item_code"] = code or text  # no code: quarantined by the MTI rule
-        if total and dimension == "period":
-            continue  # a total over periods is no period's figure
-        for k, prefix in enumerate(prefixes, start=1):
-            rec = dict(base)
-            if dimension == "period":
-                rec["period"], whole = row_period, True
-            elif prefix:
-                rec["period"], whole = prefix, True
-            else:
-                rec["period"], whole = title_period
-            ended = bool(re.fullmatch(r"\d{4}(-\d{2})?", rec["period"])) and _period_end(rec["period"]) < retrieved
-            rec["status"] = "final" if whole and ended else "partial"
-            for i, p, field in measures:
-                if p != prefix:
-                    continue
-                cell = (raw[i][r] or "").strip()
-                if field.endswith("_usd"):
-                    rec[field] = _scaled(cell, factor)
-                elif field.endswith("_kg"):
-                    rec[field] = _scaled(cell, weight)
-                else:
-                    rec[field] = _signed(cell)
-            for name in NAMES:
-                out[name].append(rec[name])
-            for i in kept:
-                others[i].append(raw[i][r] or "")
-            out_rows.append(rows[r] if len(prefixes) == 1 else rows[r] * ROW_STRIDE + k)
-    columns = [*out.values(), *others.values()]
-    table = arrow.table({f"c{i}": arrow.array(col, arrow.string()) for i, col in enumerate(columns)})
-    table = table.append_column("source_row", arrow.array(out_rows, arrow.int64()))
+                item = (codes[r] if codes else "") or text  # no code: quarantined by the MTI rule
+        taken.append(r)
+        for name, value in (("label", text), ("country", country), ("item_code", item), ("sigun", sigun),
+                            ("hs_code", (_signed(row_hs[r]) or TOTAL) if row_hs else "")):  # fmt: skip
+            dims[name].append(value)
+    m = len(taken)
+    take = arrow.array(taken, arrow.int64())
+    constant = {
+        "region": region,
+        "firm_size": firm_size,
+        "unit": unit,
+        "retrieved_on": retrieved.isoformat(),
+        "retrieved_from": retrieved_from,
+    }
+    parts = []
+    for k, prefix in enumerate(prefixes, start=1):
+        if dimension == "period":
+            record_periods, whole = periods, True
+        else:
+            (period, whole) = (prefix, True) if prefix else title_period
+            record_periods = [period] * m
+        ended = {p: _has_ended(p, retrieved) for p in set(record_periods)}
+        record = {name: arrow.array([value] * m, arrow.string()) for name, value in constant.items()}
+        record |= {name: arrow.array(values, arrow.string()) for name, values in dims.items()}
+        record["period"] = arrow.array(record_periods, arrow.string())
+        record["status"] = arrow.array(["final" if whole and ended[p] else "partial" for p in record_periods])
+        record["file_row"] = pc.cast(pc.take(rows, take), arrow.string())
+        for i, p, field in measures:
+            if p == prefix:
+                cells = pc.take(columns[i], take)
+                scale = factor if field.endswith("_usd") else weight if field.endswith("_kg") else None
+                record[field] = _signed_cells(cells) if scale is None else _scaled_cells(cells, scale)
+        source_row = pc.take(rows, take)
+        if len(prefixes) > 1:
+            source_row = pc.add(pc.multiply(source_row, ROW_STRIDE), k)
+        blank = arrow.nulls(m, arrow.string())
+        parts.append(
+            arrow.table(
+                {f"c{j}": record.get(name, blank) for j, name in enumerate(NAMES)}
+                | {f"c{len(NAMES) + j}": pc.take(columns[i], take) for j, i in enumerate(kept)}
+                | {"source_row": source_row}
+            )
+        )
+    table = arrow.concat_tables(parts).sort_by("source_row")
     return Grid(path, grid.encoding, [*NAMES, *(header[i] for i in kept)], table, grid.bad_rows, grid.preamble)
+
+
+def _texts(column: arrow.Array) -> list[str]:
+    return pc.fill_null(column, "").to_pylist()
+
+
+def _filled(column: arrow.Array) -> arrow.Array:
+    return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(column), ""), False)
+
+
+def _has_ended(period: str | None, retrieved: dt.date) -> bool:
+    return bool(period and re.fullmatch(r"\d{4}(-\d{2})?", period)) and _period_end(period) < retrieved
 
 
 def _refuse_api_error(path: Path, cells: list[str]) -> None:
