@@ -18,11 +18,23 @@ PIPELINE_JOB = dg.define_asset_job(
 )
 
 
+# The centres send their logs at the start of each month: ingest and build on the 2nd, 06:00 KST.
+MONTHLY_BUILD = dg.ScheduleDefinition(
+    name="monthly_ingest_and_build",
+    job=PIPELINE_JOB,
+    cron_schedule="0 6 2 * *",
+    execution_timezone="Asia/Seoul",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="월간 적재·빌드 / Ingest the month's files and rebuild every mart, on the 2nd of each month.",
+)
+
+
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*INGEST_ASSETS, warehouse_models, analyst_marts_asset()],
         asset_checks=[*INGEST_CHECKS, *MART_CHECKS],
         jobs=[PIPELINE_JOB],
+        schedules=[MONTHLY_BUILD],
         sensors=[build_sources_sensor(PIPELINE_JOB)],
         resources=default_resources(sources, warehouse),
     )
