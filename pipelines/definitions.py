@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.assets.dbt import warehouse_models
 from pipelines.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from pipelines.assets.marts import MART_CHECKS
+from pipelines.assets.quality import QUALITY_CHECKS
 from pipelines.resources import default_resources
 from pipelines.sensors import build_sources_sensor
 
@@ -20,7 +21,7 @@ PIPELINE_JOB = dg.define_asset_job(
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*INGEST_ASSETS, warehouse_models],
-        asset_checks=[*INGEST_CHECKS, *MART_CHECKS],
+        asset_checks=[*INGEST_CHECKS, *MART_CHECKS, *QUALITY_CHECKS],
         jobs=[PIPELINE_JOB],
         sensors=[build_sources_sensor(PIPELINE_JOB)],
         resources=default_resources(sources, warehouse),

@@ -279,7 +279,8 @@ def planned_checks() -> list[tuple[str, str]]:
     return checks
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+def column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """{mart: {column: DuckDB type}} of the marts this warehouse holds."""
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
         "ORDER BY table_name, ordinal_position",
@@ -293,7 +294,7 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 def suites(con: duckdb.DuckDBPyConnection, year: int | None) -> list[Suite]:
     """Every suite for the marts this warehouse holds, for an export of `year` (None: no bound)."""
-    reg, marts = registry(), _columns(con)
+    reg, marts = registry(), column_types(con)
     keys = {mart: key for mart, (key, _) in _manifest_marts().items()}
     out: list[Suite] = []
     for mart, columns in marts.items():
