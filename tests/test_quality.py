@@ -224,3 +224,59 @@ def test_the_failure_message_names_every_rule():
     assert "계약 ≤ 상담 / contracts never exceed consultations: contracts ≤ consultations" in message
     assert "hanoi 2024" in message and "trade_growth" in message and "/x/index.html" in message
     assert QualityReport([*failed, RuleOutcome("goal_path", "x", True, "")], None).failed == failed
+
+
+# ---- as Dagster asset checks -------------------------------------------------------------------
+
+
+def _run_checks_and_export(warehouse: Path):
+    """The quality checks and a stand-in for the export downstream of a mart, in one run."""
+    import dagster as dg
+
+    from pipelines.assets.marts import mart_key
+    from pipelines.assets.quality import mart_quality_rules
+    from pipelines.resources import Warehouse
+
+    @dg.asset(deps=[mart_key("continuity_evaluation")])
+    def annual_export() -> None:
+        return None
+
+    job = dg.define_asset_job(
+        "quality_then_export",
+        selection=dg.AssetSelection.checks(mart_quality_rules) | dg.AssetSelection.assets(annual_export),
+    )
+    defs = dg.Definitions(
+        assets=[annual_export],
+        asset_checks=[mart_quality_rules],
+        jobs=[job],
+        resources={"warehouse": Warehouse(database=str(warehouse))},
+    )
+    result = defs.resolve_job_def("quality_then_export").execute_in_process(raise_on_error=False)
+    checks = {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
+    exported = any(m.asset_key.path == ["annual_export"] for m in result.get_asset_materialization_events())
+    return checks, exported
+
+
+def test_the_checks_are_blocking_and_one_per_suite():
+    from pipelines.assets.quality import QUALITY_SPECS
+
+    assert {(s.asset_key.path[-1], s.name) for s in QUALITY_SPECS} == set(r.planned_checks())
+    assert all(s.blocking for s in QUALITY_SPECS)
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["sound", "broken"])
+def test_a_failing_rule_stops_what_is_downstream_of_its_mart(broken, bundled, tmp_path):
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(bundled, copy)
+    if broken:
+        with duckdb.connect(str(copy)) as con:
+            con.execute(_update_one("continuity_evaluation", "continuation_rate = 1.2", HANOI_2024))
+    checks, exported = _run_checks_and_export(copy)
+    assert set(checks) == set(r.planned_checks())
+    failed = {k for k, e in checks.items() if not e.passed}
+    assert failed == ({("continuity_evaluation", "business_rules")} if broken else set())
+    assert exported is not broken
+    docs = Path(checks[("continuity_evaluation", "business_rules")].metadata["data_docs"].value)
+    assert docs == tmp_path / "data_docs" / "index.html" and docs.is_file()
+    if broken:
+        assert "continuation_rate" in checks[("continuity_evaluation", "business_rules")].metadata["failed"].value
