@@ -176,15 +176,27 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def centres_sum_sql(mart: str, key: list[str], columns: Mapping[str, str], additive: list[str]) -> str:
-    """Per key without `center`: the `all` row minus the sum of the centre rows, per column (null
-    where both are null, e.g. a 12-month figure not observed yet)."""
-    by = [k for k in key if k != "center"]
-    keys = ", ".join(_q(k) for k in by)
+def _all(c: str) -> str:
+    return f"{c}__all"
+
+
+def _centres(c: str) -> str:
+    return f"{c}__centres"
+
+
+def _difference(c: str) -> str:
+    return f"{c}__difference"
+
+
+def centres_sum_sql(mart: str, key: list[str], additive: list[str]) -> str:
+    """Per key without `center`: per column, the `all` row, the sum of the centre rows and their
+    difference (null where both are null, e.g. a 12-month figure not observed yet)."""
+    keys = ", ".join(_q(k) for k in key if k != "center")
     sums = ", ".join(f"sum({_q(c)}) AS {_q(c)}" for c in additive)
-    diffs = ", ".join(
+    compared = ", ".join(
+        f"w.{_q(c)} AS {_q(_all(c))}, s.{_q(c)} AS {_q(_centres(c))}, "
         f"CASE WHEN w.{_q(c)} IS NULL AND s.{_q(c)} IS NULL THEN NULL "
-        f"ELSE coalesce(w.{_q(c)}, 0) - coalesce(s.{_q(c)}, 0) END AS {_q(c)}"
+        f"ELSE coalesce(w.{_q(c)}, 0) - coalesce(s.{_q(c)}, 0) END AS {_q(_difference(c))}"
         for c in additive
     )
     return f"""
@@ -193,21 +205,21 @@ def centres_sum_sql(mart: str, key: list[str], columns: Mapping[str, str], addit
         ), whole AS (
             SELECT {keys}, {", ".join(_q(c) for c in additive)} FROM {MARTS}.{_q(mart)} WHERE center = '{ALL}'
         )
-        SELECT {keys}, {diffs} FROM whole AS w FULL JOIN centres AS s USING ({keys}) ORDER BY {keys}
+        SELECT {keys}, {compared} FROM whole AS w FULL JOIN centres AS s USING ({keys}) ORDER BY {keys}
     """
 
 
 def centres_sum_suite(mart: str, key: list[str], columns: Mapping[str, str], additive: list[str]) -> Suite:
     by = tuple(k for k in key if k != "center")
-    rules = tuple(
+
+    def rule(c: str) -> Rule:
         # money is summed in floating point: a cent of difference is rounding, not a missing event
-        _between(CENTRES_SUM, c, -tol, tol)
-        for c in additive
-        for tol in [0.01 if columns[c] in ("DOUBLE", "FLOAT", "REAL") or c.endswith("_usd") else 0]
-    )
-    return Suite(
-        f"{mart}.centres_vs_all", mart, CENTRES_SUM_CHECK, centres_sum_sql(mart, key, columns, additive), by, rules
-    )
+        tol = 0.01 if columns[c] in ("DOUBLE", "FLOAT", "REAL") or c.endswith("_usd") else 0
+        kwargs = {"column": _difference(c), "min_value": -tol, "max_value": tol}
+        return Rule(f"{CENTRES_SUM}: {c}", "ExpectColumnValuesToBeBetween", kwargs, (_all(c), _centres(c)))
+
+    sql = centres_sum_sql(mart, list(key), additive)
+    return Suite(f"{mart}.centres_vs_all", mart, CENTRES_SUM_CHECK, sql, by, tuple(rule(c) for c in additive))
 
 
 # The mart's n on its `all` rows against the accepted answer events (one stream per firm's answer)
