@@ -49,7 +49,8 @@ def _value(v) -> str:
 
 
 def _observed(result: dict, frame: pd.DataFrame, suite: Suite, rule: Rule) -> str:
-    """ "2 of 14 rows: 2024 (contracts=3) …": the failing rows by the suite's key and the rule's columns."""
+    """The failing rows, named by the suite's key with the rule's columns beside, e.g.
+    `1 of 20 rows: hanoi 2024 (contracts=189, consultations=188)`."""
     indexes = result.get("unexpected_index_list") or []
     rows = []
     for i in indexes[:SHOWN_ROWS]:

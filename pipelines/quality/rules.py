@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.config import SEEDS_DIR
-from pipelines.dbt_project import DBT_PROJECT
+from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
 
 MARTS = "marts"
 ALL = "all"  # the province-total row of a mart with a `center` column
@@ -305,6 +305,7 @@ def column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 def suites(con: duckdb.DuckDBPyConnection, year: int | None) -> list[Suite]:
     """Every suite for the marts this warehouse holds, for an export of `year` (None: no bound)."""
+    ensure_manifest()  # the keys come from the parsed project; parse it when a yml changed since
     reg, marts = registry(), column_types(con)
     keys = {mart: key for mart, (key, _) in _manifest_marts().items()}
     out: list[Suite] = []
