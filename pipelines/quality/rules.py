@@ -34,8 +34,8 @@ SCORES = "점수 0..100 / scores within 0..100"
 SURVEY_N = "응답 수 = 설문 응답 행 / n matches the survey rows"
 NO_LATER_YEAR = "내보내기 연도 이후 없음 / no year after the export year"
 
-# Dagster check names of the comparison suites (the mart's own suite is "business_rules")
-CENTRES_SUM_CHECK, SURVEY_N_CHECK = "centres_sum_to_all", "n_matches_survey_rows"
+# Dagster check names: a mart's own suite, and the comparison suites
+MART_CHECK, CENTRES_SUM_CHECK, SURVEY_N_CHECK = "business_rules", "centres_sum_to_all", "n_matches_survey_rows"
 SURVEY_MART = "satisfaction_evaluation"
 
 
@@ -60,7 +60,6 @@ class Suite:
 
 @dataclass(frozen=True)
 class Indicator:
-    code: str
     unit: str
     aggregation: str
 
@@ -73,9 +72,7 @@ def registry() -> Registry:
     with (SEEDS_DIR / "indicators.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return {
-        tuple(r["source"].split(".", 1)): Indicator(r["indicator_code"], r["unit"], r["aggregation"])
-        for r in rows
-        if "." in r["source"]
+        tuple(r["source"].split(".", 1)): Indicator(r["unit"], r["aggregation"]) for r in rows if "." in r["source"]
     }
 
 
@@ -229,12 +226,12 @@ SURVEY_N_SQL = f"""
     WITH answers AS (
         SELECT survey, survey_year, program AS program_code, question, stream_id, position
         FROM staging.stg_survey__answer_events
-    ), marts AS (
+    ), mart_rows AS (
         SELECT survey, survey_year, program_code, question, n, as_of_position
         FROM {MARTS}.{SURVEY_MART} WHERE tier = '{ALL}'
     ), compared AS (
         SELECT m.survey, m.survey_year, m.program_code, m.question, m.n, count(DISTINCT a.stream_id) AS survey_rows
-        FROM marts AS m LEFT JOIN answers AS a
+        FROM mart_rows AS m LEFT JOIN answers AS a
           ON a.survey = m.survey AND a.survey_year = m.survey_year AND a.program_code = m.program_code
              AND a.question = m.question AND a.position <= m.as_of_position
         GROUP BY ALL
@@ -242,7 +239,7 @@ SURVEY_N_SQL = f"""
         SELECT survey, survey_year, program_code, question, 0, count(DISTINCT stream_id)
         FROM answers AS a
         WHERE NOT EXISTS (
-            SELECT 1 FROM marts AS m WHERE m.survey = a.survey AND m.survey_year = a.survey_year
+            SELECT 1 FROM mart_rows AS m WHERE m.survey = a.survey AND m.survey_year = a.survey_year
                 AND m.program_code = a.program_code AND m.question = a.question
         )
         GROUP BY ALL
@@ -282,7 +279,7 @@ def planned_checks() -> list[tuple[str, str]]:
     any warehouse exists. `suites()` gives the same pairs for a warehouse built from the project."""
     reg, checks = registry(), []
     for mart, (key, columns) in _manifest_marts().items():
-        checks.append((mart, "business_rules"))
+        checks.append((mart, MART_CHECK))
         if additive_columns(mart, key, dict.fromkeys(columns, ""), reg):
             checks.append((mart, CENTRES_SUM_CHECK))
         if mart == SURVEY_MART:
@@ -312,7 +309,7 @@ def suites(con: duckdb.DuckDBPyConnection, year: int | None) -> list[Suite]:
     for mart, columns in marts.items():
         key = tuple(keys.get(mart, ()))
         rules = tuple(r for make in MART_RULES for r in make(mart, columns, reg, year))
-        out.append(Suite(mart, mart, "business_rules", f"SELECT * FROM {MARTS}.{_q(mart)}", key, rules))
+        out.append(Suite(mart, mart, MART_CHECK, f"SELECT * FROM {MARTS}.{_q(mart)}", key, rules))
         if additive := additive_columns(mart, list(key), columns, reg):
             out.append(centres_sum_suite(mart, list(key), columns, additive))
     if SURVEY_MART in marts:
