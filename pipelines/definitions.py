@@ -8,6 +8,7 @@ from pipelines.assets.dbt import warehouse_models
 from pipelines.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from pipelines.assets.marts import MART_CHECKS
 from pipelines.assets.publish import analyst_marts_asset
+from pipelines.assets.quality import QUALITY_CHECKS
 from pipelines.resources import default_resources
 from pipelines.sensors import build_sources_sensor
 
@@ -32,7 +33,7 @@ MONTHLY_BUILD = dg.ScheduleDefinition(
 def build_definitions(sources=None, warehouse=None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*INGEST_ASSETS, warehouse_models, analyst_marts_asset()],
-        asset_checks=[*INGEST_CHECKS, *MART_CHECKS],
+        asset_checks=[*INGEST_CHECKS, *MART_CHECKS, *QUALITY_CHECKS],
         jobs=[PIPELINE_JOB],
         schedules=[MONTHLY_BUILD],
         sensors=[build_sources_sensor(PIPELINE_JOB)],
