@@ -53,6 +53,7 @@ def _style() -> dict:
     return {
         "font.family": register_korean_font(),
         "axes.unicode_minus": False,  # Nanum has no U+2212 minus
+        "text.parse_math": False,  # "$6.4M" and names from input files are text, never mathtext
         "svg.fonttype": "path",  # text as outlines: the report needs no font
         "svg.hashsalt": "jeonbuk-export",  # stable element ids: the same data gives the same file
         "axes.spines.top": False,
@@ -85,6 +86,8 @@ def _usd(value: float) -> str:
 
 
 def attainment(frames: YearFrames) -> Chart | None:
+    if "indicator_values" not in frames.tables:
+        return None
     values = frames["indicator_values"]
     values = values[values["target"].notna() & (values["evaluation_year"] == frames.year)]
     if values.empty:
@@ -97,21 +100,23 @@ def attainment(frames: YearFrames) -> Chart | None:
         for k, centre in enumerate(centres):
             part = values[values["center"] == centre].set_index("name_ko")["attainment_rate"]
             ys = [i + k * bar for i in range(len(names))]
-            ax.barh(ys, [part.get(n, float("nan")) for n in names], bar, color=COLOURS[k % len(COLOURS)])
-            ax.barh([], [], label=f"{frames.centres[centre]} ({centre})", color=COLOURS[k % len(COLOURS)])
+            ax.barh(
+                ys, [part.get(n, float("nan")) for n in names], bar, color=COLOURS[k % len(COLOURS)],
+                label=f"{frames.centres[centre]} ({centre})",
+            )  # fmt: skip
         ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
         ax.set_yticks([i + bar * (len(centres) - 1) / 2 for i in range(len(names))], names)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_xlabel("목표 대비 달성률 (attainment_rate); 점선 = 100 %")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 
-    return _draw(
-        "attainment", f"{frames.year}년 센터별 목표 대비 실적", 9, 1.2 + 0.45 * len(names) * len(centres), draw
-    )
+    return _draw("attainment", f"{frames.year}년 센터별 목표 대비 실적", 9, 1.2 + 0.3 * len(names), draw)
 
 
 def goal_path(frames: YearFrames) -> Chart | None:
+    if "goal_path" not in frames.tables:
+        return None
     goal = frames["goal_path"]
     if goal.empty:
         return None
@@ -122,25 +127,24 @@ def goal_path(frames: YearFrames) -> Chart | None:
             ax.plot(rows["year"], rows["path_value_usd"], "--o", color=colour, label=f"목표 경로 ({code})")
             ax.plot(rows["year"], rows["actual_value_usd"], "-s", color=colour, label="실적 (actual_value_usd)")
             last = rows.iloc[-1]
-            ax.annotate(
+            ax.text(
+                0.02, 0.97 - 0.12 * k,
                 f"{int(last['year'])} 목표 {_usd(last['path_value_usd'])}"
-                + (f"\n(보고서 목표 {_usd(last['report_target_usd'])})" if pd.notna(last["report_target_usd"]) else ""),
-                (last["year"], last["path_value_usd"]),
-                textcoords="offset points",
-                xytext=(-10, -28),
-                ha="right",
-                fontsize=9,
-            )
+                + (f" (보고서 목표 {_usd(last['report_target_usd'])})" if pd.notna(last["report_target_usd"]) else ""),
+                transform=ax.transAxes, va="top", fontsize=9,
+            )  # fmt: skip
         ax.axvline(frames.year, color="grey", linewidth=0.8, linestyle=":")
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _usd(v)))
         ax.set_xticks(sorted(goal["year"].unique()))
         ax.set_xlabel("연도 (year)")
-        ax.legend()
+        ax.legend(loc="lower right")
 
     return _draw("goal_path", "센터 이용기업 수출: 2026 목표 경로 (USD)", 8, 4, draw)
 
 
 def funnel(frames: YearFrames) -> Chart | None:
+    if "process_evaluation" not in frames.tables:
+        return None
     rows = frames["process_evaluation"]
     rows = rows[rows["center"] == ALL]
     if rows.empty:
@@ -163,6 +167,8 @@ def funnel(frames: YearFrames) -> Chart | None:
 
 
 def observed_rates(frames: YearFrames) -> Chart | None:
+    if "process_evaluation" + OBSERVED not in frames.tables:
+        return None
     rows = frames["process_evaluation" + OBSERVED]
     rows = rows[(rows["center"] == ALL) & rows["observed_contract_rate"].notna()]
     if rows.empty:
@@ -191,6 +197,8 @@ def observed_rates(frames: YearFrames) -> Chart | None:
 
 
 def tier_flows(frames: YearFrames) -> Chart | None:
+    if "tier_transitions" not in frames.tables:
+        return None
     rows = frames["tier_transitions"]
     rows = rows[rows["center"] == ALL]
     if rows.empty:
@@ -210,6 +218,8 @@ def tier_flows(frames: YearFrames) -> Chart | None:
 
 
 def cohort_retention(frames: YearFrames) -> Chart | None:
+    if "cohort_retention" not in frames.tables:
+        return None
     rows = frames["cohort_retention"]
     rows = rows[rows["center"] == ALL]
     if rows.empty:
@@ -228,6 +238,8 @@ def cohort_retention(frames: YearFrames) -> Chart | None:
 
 
 def satisfaction(frames: YearFrames) -> Chart | None:
+    if "satisfaction_evaluation" not in frames.tables:
+        return None
     rows = frames["satisfaction_evaluation"]
     rows = rows[rows["tier"] == "all"].sort_values(["survey", "program_code", "question"])
     if rows.empty:
@@ -260,6 +272,8 @@ def satisfaction(frames: YearFrames) -> Chart | None:
 
 
 def trade(frames: YearFrames) -> Chart | None:
+    if "trade_context" not in frames.tables:
+        return None
     rows = frames["trade_context"]
     rows = rows[rows["value_usd"].notna()]
     if rows.empty:

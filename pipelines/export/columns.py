@@ -45,7 +45,14 @@ class Column:
 
 
 # Per-row kinds of indicator_values' value, target and baseline, by the indicator's unit.
-UNIT_KINDS = {"USD": Kind.MONEY, "fraction": Kind.RATE, "points (100)": Kind.SCORE, "points (1-4)": Kind.MEAN}
+# Any other unit is a count (firms, cases, …), shown whole.
+UNIT_KINDS = {
+    "USD": Kind.MONEY,
+    "fraction": Kind.RATE,
+    "points (100)": Kind.SCORE,
+    "points (1-4)": Kind.MEAN,
+    "days": Kind.NUMBER,
+}
 ROW_UNIT_COLUMNS = ("value", "target", "baseline")
 
 _YEARS = ("year", "stage_order", "years_since_entry")
@@ -140,6 +147,8 @@ def text_of(value, kind: Kind) -> str:
     """The value as the report shows it (the workbook keeps the value and formats it natively)."""
     if is_missing(value):
         return ""
+    if hasattr(value, "item"):  # numpy scalars as Python numbers
+        value = value.item()
     if kind is Kind.BOOL or isinstance(value, bool):
         return "예" if value else "아니오"
     if isinstance(value, datetime | date):
@@ -149,8 +158,10 @@ def text_of(value, kind: Kind) -> str:
     match kind:
         case Kind.RATE:
             return f"{value:.1%}"
-        case Kind.MONEY | Kind.INTEGER:
+        case Kind.MONEY:
             return f"{value:,.0f}"
+        case Kind.INTEGER:
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         case Kind.YEAR:
             return str(int(value))
         case Kind.SCORE:

@@ -108,8 +108,8 @@ def _rows_where(frame: pd.DataFrame, mask) -> tuple[int, int] | None:
 def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]) -> None:
     """Native charts where a picture says more than the table: attainment of targets by centre,
     the goal path, the process funnel and observed against assumed contract rates."""
-    summary = frames.tables["summary"]
-    targeted = _rows_where(summary.frame, summary.frame["indicator_code"].isin(_targeted(frames)))
+    summary = frames.tables.get("summary")
+    targeted = summary and _rows_where(summary.frame, summary.frame["indicator_code"].isin(_targeted(frames)))
     if targeted:
         chart = book.add_chart({"type": "bar"})
         name_col = _place(layout["요약"], summary, "name_ko")
@@ -128,8 +128,8 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_size({"width": 760, "height": 60 + 22 * (targeted[1] - targeted[0] + 1) * len(frames.centres)})
         sheets["요약"].insert_chart(HEADER_ROWS, _next_col(layout["요약"], frames), chart)
 
-    goal = frames.tables["goal_path"]
-    if len(goal.frame):
+    goal = frames.tables.get("goal_path")
+    if goal and len(goal.frame):
         chart = book.add_chart({"type": "line"})
         block = (HEADER_ROWS, HEADER_ROWS + len(goal.frame) - 1)
         year_col = _place(layout["결과평가"], goal, "year")
@@ -147,8 +147,8 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_y_axis({"num_format": "#,##0"})
         sheets["결과평가"].insert_chart(HEADER_ROWS, _next_col(layout["결과평가"], frames), chart)
 
-    process = frames.tables["process_evaluation"]
-    rows = _rows_where(process.frame, process.frame["center"] == ALL)
+    process = frames.tables.get("process_evaluation")
+    rows = process and _rows_where(process.frame, process.frame["center"] == ALL)
     if rows:
         chart = book.add_chart({"type": "bar"})
         stage = _place(layout["과정평가"], process, "stage_name_ko")
@@ -166,8 +166,8 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_legend({"none": True})
         sheets["과정평가"].insert_chart(HEADER_ROWS, _next_col(layout["과정평가"], frames), chart)
 
-    observed = frames.tables["process_evaluation" + OBSERVED]
-    rows = _rows_where(observed.frame, observed.frame["center"] == ALL)
+    observed = frames.tables.get("process_evaluation" + OBSERVED)
+    rows = observed and _rows_where(observed.frame, observed.frame["center"] == ALL)
     if rows:
         chart = book.add_chart({"type": "column"})
         stage = _place(layout["과정평가"], observed, "stage_name_ko")

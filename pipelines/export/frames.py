@@ -44,7 +44,7 @@ class Table:
     def kind_at(self, column: Column, row: int) -> Kind:
         """How the cell of `column` in the frame's `row` (0-based position) is presented."""
         if self.row_units and column.name.split(":")[0] in ROW_UNIT_COLUMNS:
-            return UNIT_KINDS.get(self.frame["unit"].iloc[row], Kind.NUMBER)
+            return UNIT_KINDS.get(self.frame["unit"].iloc[row], Kind.INTEGER)
         return column.kind
 
 

@@ -22,7 +22,9 @@ from pipelines.export.frames import ALL, OBSERVED, Table, YearFrames
 from pipelines.export.meta import meta_rows
 
 TEMPLATES = Path(__file__).with_name("templates")
-HIDDEN = {"as_of_position", "observed_as_of_position"}  # the meta block gives the positions
+# the meta block gives the positions; the English names and registry details are in the workbook
+HIDDEN = {"as_of_position", "observed_as_of_position", "name_en", "aggregation", "higher_is_better"}
+LONG_TEXT = 40  # characters from which a text cell wraps
 NUMERIC = {Kind.INTEGER, Kind.MONEY, Kind.RATE, Kind.SCORE, Kind.MEAN, Kind.NUMBER}
 # Marks each chart loaded (complete, with a width) so a headless browser can tell they all drew.
 LOADED_SCRIPT = (
@@ -93,7 +95,7 @@ class HtmlTable:
     title: str
     source: str
     headers: list[tuple[str, str]]  # (Korean title, code name)
-    rows: list[list[tuple[str, bool]]]  # (text, numeric)
+    rows: list[list[tuple[str, str]]]  # (text, CSS class: num, long or empty)
     shown: int
     total: int
 
@@ -107,7 +109,8 @@ def html_table(table: Table, rows: Rows = None) -> HtmlTable:
         cells = []
         for column in columns:
             kind = table.kind_at(column, i)
-            cells.append((text_of(frame[column.name].iloc[i], kind), kind in NUMERIC))
+            text = text_of(frame[column.name].iloc[i], kind)
+            cells.append((text, "num" if kind in NUMERIC else "long" if len(text) > LONG_TEXT else ""))
         body.append(cells)
     return HtmlTable(
         table.key, table.title, table.source, [(c.title, c.name) for c in columns], body, len(keep), len(frame)
