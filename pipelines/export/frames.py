@@ -115,8 +115,10 @@ def _observed_table(con, mart: str, year: int, layout: fz.MartLayout) -> Table:
 
 
 def _goal_path(con, year: int) -> Table:
-    """Every year of each goal's path; actuals only up to the evaluated year."""
-    cols = list(mart_columns()["goal_path"].values())
+    """Every year of each goal's path; actuals only up to the evaluated year. The other years'
+    rows are as their own evaluations hold them: their store position (which moves for a year
+    not frozen) is left out, the meta block gives the year's."""
+    cols = [c for c in mart_columns()["goal_path"].values() if c.name != "as_of_position"]
     hidden_after = ("actual_value_usd", "attainment_rate")  # later years: the path only
     select = ", ".join(
         f"CASE WHEN year <= $year THEN {_q(c.name)} END AS {_q(c.name)}" if c.name in hidden_after else _q(c.name)
