@@ -276,3 +276,27 @@ def test_dagster_asset_exports_a_year_partition(exported, tmp_path, monkeypatch)
     assert result.success
     written = tmp_path / "exports" / str(YEAR)
     assert workbook_values(next(written.glob("*.xlsx"))) == workbook_values(exported.workbook)
+
+
+def test_quality_outcomes_are_shown_and_failed_rules_refuse(exported, tmp_path):
+    from types import SimpleNamespace
+
+    from pipelines.export.run import ExportRefused, export_year
+
+    warehouse = tmp_path / "jeonbuk.duckdb"  # a file this process has not opened yet
+    shutil.copy2(exported.warehouse, warehouse)
+    passed = SimpleNamespace(suite="result_evaluation", rule="expect_column_values_to_not_be_null", success=True,
+                             observed="0 unexpected")  # fmt: skip
+    failed = SimpleNamespace(suite="process_evaluation", rule="expect_column_values_to_be_between", success=False,
+                             observed="2 unexpected")  # fmt: skip
+    docs = tmp_path / "docs" / "index.html"
+    with pytest.raises(ExportRefused, match="expect_column_values_to_be_between"):
+        report = SimpleNamespace(outcomes=[passed, failed], failed=[failed], docs_index=docs)
+        export_year(warehouse, YEAR, tmp_path / "refused", report, progress=lambda _: None)
+    assert not (tmp_path / "refused").exists()
+    report = SimpleNamespace(outcomes=[passed], failed=[], docs_index=docs)
+    result = export_year(warehouse, YEAR, tmp_path / "ok", report, progress=lambda _: None)
+    codes, rows = sheet_tables(openpyxl.load_workbook(result.workbook)["데이터품질"])["quality_outcomes"]
+    assert [dict(zip(codes, r)) for r in rows] == [vars(passed)]
+    assert result.meta["quality_rules"] == 1 and result.meta["data_docs_index"] == str(docs)
+    assert docs.as_uri() in result.report.read_text(encoding="utf-8")

@@ -45,6 +45,5 @@ def annual_export(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
 EXPORT_JOB = dg.define_asset_job(
     "annual_export",
     selection=dg.AssetSelection.assets(annual_export),
-    partitions_def=YEARS,
     description="연간 평가 내보내기 / Export one ended year's frozen evaluation (freezing it first if need be).",
 )

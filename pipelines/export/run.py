@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from pipelines import freeze as fz
 from pipelines import warehouse as wh
@@ -26,7 +27,7 @@ class ExportRefused(RuntimeError):
     """The year cannot be exported: it cannot be frozen, no longer reproduces, or fails quality rules."""
 
 
-class QualityReport:
+class QualityReport(Protocol):
     """What the quality suites return (pipelines.quality.validate_marts): any object with these
     attributes will do."""
 
@@ -97,7 +98,7 @@ def export_year(
         code_version=fz.code_version(),
         warehouse=warehouse,
         quality_rules=len(outcomes),
-        quality_failed=0,
+        quality_failed=len(quality.failed) if quality is not None else 0,  # 0: failed rules refuse above
         data_docs_index=quality.docs_index if quality is not None else None,
     )
     folder.mkdir(parents=True, exist_ok=True)
