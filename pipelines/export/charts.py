@@ -15,14 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
+from matplotlib import font_manager, ticker
+from matplotlib.figure import Figure  # a Figure of its own, not pyplot: no display, no global state
 
-matplotlib.use("Agg")  # no display: the charts are files
-
-import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from pipelines.export.frames import ALL, OBSERVED, YearFrames  # noqa: E402
+from pipelines.export.frames import ALL, OBSERVED, YearFrames
 
 FONT_FAMILY = "NanumGothic"
 COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
@@ -107,7 +104,7 @@ def attainment(frames: YearFrames) -> Chart | None:
         ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
         ax.set_yticks([i + bar * (len(centres) - 1) / 2 for i in range(len(names))], names)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.xaxis.set_major_formatter(ticker.PercentFormatter(1.0))
         ax.set_xlabel("목표 대비 달성률 (attainment_rate); 점선 = 100 %")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 
@@ -134,7 +131,7 @@ def goal_path(frames: YearFrames) -> Chart | None:
                 transform=ax.transAxes, va="top", fontsize=9,
             )  # fmt: skip
         ax.axvline(frames.year, color="grey", linewidth=0.8, linestyle=":")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _usd(v)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _usd(v)))
         ax.set_xticks(sorted(goal["year"].unique()))
         ax.set_xlabel("연도 (year)")
         ax.legend(loc="lower right")
@@ -187,7 +184,7 @@ def observed_rates(frames: YearFrames) -> Chart | None:
         for x, n in zip(xs, rows["observed_cohort_opportunities"]):
             ax.annotate(f"n={n:,}", (x, 0), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
         ax.set_xticks(list(xs), rows["stage_name_ko"], rotation=15, ha="right")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
         ax.set_ylim(0, 1.05)
         ax.legend(loc="upper left")
 
@@ -230,7 +227,7 @@ def cohort_retention(frames: YearFrames) -> Chart | None:
         ax.bar(labels, rows["retention_rate"], color=COLOURS[2])
         for x, (r, n) in enumerate(zip(rows["retention_rate"], rows["cohort_firms"])):
             ax.annotate(f"{r:.0%} (n={n:,})", (x, r), textcoords="offset points", xytext=(0, 3), ha="center")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
         ax.set_ylim(0, 1.1)
         ax.set_ylabel("유지율 (retention_rate)")
 
