@@ -129,7 +129,8 @@ OWN_COLUMNS: dict[str, tuple[str, Kind]] = {
     # the summary pivot (the centre's name is put before the title)
     "attainment_rate": ("달성률", Kind.RATE),
     # meta
-    "item": ("항목", Kind.TEXT),
+    "label": ("항목", Kind.TEXT),
+    "item": ("코드", Kind.TEXT),
     "value": ("값", Kind.TEXT),
 }
 

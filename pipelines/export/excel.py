@@ -16,7 +16,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.export.columns import Column, Kind, is_missing, text_of
+from pipelines.export.columns import Kind, is_missing, own_column, text_of
 from pipelines.export.frames import ALL, OBSERVED, Table, YearFrames
 from pipelines.export.meta import meta_rows
 
@@ -221,20 +221,9 @@ def write_workbook(path: Path, frames: YearFrames, meta: dict) -> Path:
         sheet.freeze_panes(HEADER_ROWS, 0)
     _charts(book, sheets, frames, layout)
     meta_sheet = book.add_worksheet(META_SHEET)
-    rows = meta_rows(meta)
-    meta_table = Table(
-        "meta",
-        "내보내기 정보",
-        "events.evaluation_freezes, this export",
-        pd.DataFrame([(key, value) for _, key, value in rows], columns=["item", "value"]),
-        [Column("item", "항목", Kind.TEXT), Column("value", "값", Kind.TEXT)],
-    )
-    write_table(meta_sheet, formats, meta_table, 1)
-    for i, (label, _, _) in enumerate(rows):
-        meta_sheet.write_string(HEADER_ROWS + i, 0, label)
-    meta_sheet.write_string(1, 0, "구분", formats.header)
-    meta_sheet.write_string(2, 0, "label", formats.note)
-    meta_sheet.set_column(0, 0, max(display_width(label) for label, _, _ in rows) + 2)
+    frame = pd.DataFrame(meta_rows(meta), columns=["label", "item", "value"])
+    columns = [own_column(c) for c in frame.columns]
+    write_table(meta_sheet, formats, Table("meta", "내보내기 정보", "events.evaluation_freezes", frame, columns), 0)
     meta_sheet.freeze_panes(HEADER_ROWS, 0)
     book.close()
     return path
