@@ -15,7 +15,10 @@ DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path d
 export DAGSTER_HOME := $(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint ui bench clean
+EXPORT_YEAR ?= 2025
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup run test lint browser ui bench clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -28,16 +31,28 @@ $(MANIFEST): $(STAMP) $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	@touch $@
 
-run: setup  ## ingest the bundled sources/ and build every mart into warehouse/jeonbuk.duckdb
+run: setup  ## ingest the bundled sources/, build every mart, export $(EXPORT_YEAR) into exports/
 	$(BIN)/python -m pipelines run
+	$(BIN)/python -m pipelines export --year $(EXPORT_YEAR)
 
-test: setup lint  ## lint, then the whole test suite
+test: setup lint browser  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
 
 lint: setup  ## ruff (Python) and sqlfluff (dbt models)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
+
+# The report's browser test needs headless Chromium (and Korean fonts for its page text): Debian's
+# packages, installed when missing and apt-get is usable; otherwise that one test is skipped.
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-nanum; } \
+		|| echo "browser: could not install chromium; the HTML report's browser test will be skipped"; \
+	else \
+		echo "browser: $(CHROMIUM) is missing and apt-get is not usable (needs root); the HTML report's browser test will be skipped"; \
+	fi
 
 ui: setup  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
@@ -46,4 +61,4 @@ bench: setup  ## scale-40 benchmark: ingest events/s, dbt build s, full run s, p
 	$(BIN)/python benchmarks/bench.py --scale 40
 
 clean:  ## remove generated files (not .venv)
-	rm -rf dbt_project/target dbt_project/logs .dagster bench_out warehouse/*.duckdb warehouse/*.wal
+	rm -rf dbt_project/target dbt_project/logs .dagster bench_out exports warehouse/*.duckdb warehouse/*.wal

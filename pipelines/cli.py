@@ -1,4 +1,4 @@
-"""Command line: `python -m pipelines run | ingest | requeue | status | freeze | generate`.
+"""Command line: `python -m pipelines run | ingest | requeue | status | freeze | export | generate`.
 
 `run` goes through Dagster (the same job `dagster dev` shows), so a run from cron and a run
 from the UI do the same thing. Every command exits non-zero on any failure: 1 for a failed run
@@ -195,6 +195,31 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     return 1 if r.mismatches else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipelines.config import exports_dir
+    from pipelines.export.run import ExportRefused, export_year
+
+    warehouse = warehouse_path(args.warehouse)
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse} (run `python -m pipelines run` first)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        r = export_year(warehouse, args.year, exports_dir(args.out), progress=lambda m: print(m, flush=True))
+    except ExportRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    m = r.meta
+    print(
+        f"exported {r.year} from freeze {m['freeze_id']} (store position {m['store_position']}, checksum "
+        f"{m['mart_checksum']}) into {r.folder} in {time.perf_counter() - started:.1f} s"
+        + (" -- frozen by this export" if m["frozen_by_this_export"] else "")
+    )
+    for path in (r.workbook, r.report, r.meta_json):
+        print(f"  {path.name}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -235,6 +260,12 @@ def parser() -> argparse.ArgumentParser:
     frz.add_argument("--verify", action="store_true", help="only check that every frozen year still reproduces")
     warehouse_opt(frz)
     frz.set_defaults(func=cmd_freeze)
+
+    exp = sub.add_parser("export", help="write a frozen year's workbook, HTML report and meta.json (freezes it first)")
+    exp.add_argument("--year", type=int, required=True, help="the evaluation year to export")
+    exp.add_argument("--out", help="folder of exports, one subfolder per year (default $JB_EXPORTS or exports/)")
+    warehouse_opt(exp)
+    exp.set_defaults(func=cmd_export)
 
     gen = sub.add_parser("generate", help="write deterministic sample centre logs")
     gen.add_argument("--scale", type=int, default=1, help="N times as many firms and events (default 1)")

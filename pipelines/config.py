@@ -10,6 +10,7 @@ DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "jeonbuk.duckdb"
 DEFAULT_SOURCES = PROJECT_DIR / "sources"
+DEFAULT_EXPORTS = PROJECT_DIR / "exports"
 
 
 def warehouse_path(override: str | os.PathLike | None = None) -> Path:
@@ -21,4 +22,11 @@ def warehouse_path(override: str | os.PathLike | None = None) -> Path:
 def sources_dir(override: str | os.PathLike | None = None) -> Path:
     """The folder of input files: an explicit path, else $JB_SOURCES, else sources/."""
     raw = override or os.environ.get("JB_SOURCES") or DEFAULT_SOURCES
+    return Path(raw).expanduser().resolve()
+
+
+def exports_dir(override: str | os.PathLike | None = None) -> Path:
+    """The folder annual exports go to (one subfolder per year): an explicit path, else
+    $JB_EXPORTS, else exports/."""
+    raw = override or os.environ.get("JB_EXPORTS") or DEFAULT_EXPORTS
     return Path(raw).expanduser().resolve()

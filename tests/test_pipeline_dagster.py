@@ -79,6 +79,30 @@ def test_definitions_show_the_flow(defs_module):
     } <= check_names
     assert any(n.startswith("unique_combination_result_evaluation") for n in check_names)
     assert defs.resolve_sensor_def("sources_sensor") is not None
+    assert groups["analyst_marts"] == "marts" and groups["annual_export"] == "export"
+    # the monthly build leaves the yearly-partitioned export to its own job
+    monthly = defs.resolve_job_def("ingest_and_build")
+    assert dg.AssetKey("annual_export") not in monthly.asset_layer.selected_asset_keys
+    assert dg.AssetKey("analyst_marts") in monthly.asset_layer.selected_asset_keys
+
+
+def test_schedules_build_monthly_and_freeze_and_export_the_past_year_in_january(defs_module):
+    import datetime as dt
+
+    defs = defs_module.defs
+    monthly = defs.resolve_schedule_def("monthly_ingest_and_build")
+    assert (monthly.cron_schedule, monthly.job_name, monthly.execution_timezone) == (
+        "0 6 2 * *", "ingest_and_build", "Asia/Seoul"
+    )  # fmt: skip
+    yearly = defs.resolve_schedule_def("yearly_freeze_and_export")
+    assert (yearly.cron_schedule, yearly.job_name) == ("0 7 15 1 *", "annual_export")
+    request = defs_module.yearly_freeze_and_export(
+        dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 1, 15, 7))
+    )
+    assert request.partition_key == "2025"
+    assert "2025" in defs.resolve_job_def("annual_export").partitions_def.get_partition_keys(
+        current_time=dt.datetime(2026, 1, 15)
+    )
 
 
 def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sources, tmp_path):
