@@ -7,6 +7,7 @@ Expected values are always queried from the warehouse (read-only), never written
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from helpers import cli, consultation, write_csv
+from helpers import PROJECT_DIR, cli, consultation, instance_home, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -302,3 +303,33 @@ def test_quality_outcomes_are_shown_and_failed_rules_refuse(exported, tmp_path):
     assert [dict(zip(codes, r)) for r in rows] == [vars(passed)]
     assert result.meta["quality_rules"] == 1 and result.meta["data_docs_index"] == str(docs)
     assert docs.as_uri() in result.report.read_text(encoding="utf-8")
+
+
+def test_names_from_input_files_stay_text_through_the_whole_pipeline(tmp_path):
+    """A survey whose file name is a formula and an HTML tag: the name is the survey's name in the
+    marts, and the export writes it as a text cell and escaped HTML."""
+    hostile = '=HYPERLINK("http:evil","x")<img src=x onerror=alert(1)>'
+    sources = tmp_path / "sources"
+    shutil.copytree(PROJECT_DIR / "sources", sources)
+    header = ["타임스탬프", "기업번호", "기업단계", "[동의] 열린 수출상담회", "[중요도] 열린 수출상담회"]
+    rows = [["2025. 11. 3 오후 2:10:00", f"202-81-0001{n}", "성장", "4", "3"] for n in range(3)]
+    with (sources / "surveys" / "2025" / f"{hostile}.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    home, warehouse = instance_home(tmp_path), tmp_path / "w" / "jeonbuk.duckdb"
+    env = {"DAGSTER_HOME": str(home)}
+    built = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env=env)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    out = tmp_path / "exports"
+    exported = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(out), env=env)
+    assert exported.returncode == 0, exported.stdout[-3000:] + exported.stderr[-3000:]
+
+    book = openpyxl.load_workbook(next((out / str(YEAR)).glob("*.xlsx")))
+    cells = [c for ws in book.worksheets for r in ws.iter_rows() for c in r if "HYPERLINK" in str(c.value or "")]
+    assert cells, "the survey's name reached the workbook"
+    # the survey's name (result sheets) and its file name (data-quality sheet): text, never a formula
+    assert all(c.data_type == "s" and c.value.startswith(hostile) for c in cells), [
+        (c.data_type, c.value) for c in cells
+    ]
+    assert any(c.value == hostile for c in cells)
+    html = next((out / str(YEAR)).glob("*.html")).read_text(encoding="utf-8")
+    assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

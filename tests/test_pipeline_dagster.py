@@ -121,6 +121,15 @@ def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sour
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["no_refused_files"] and checks["events_match_schema"]
     assert all(checks.values()), [k for k, v in checks.items() if not v]
+    # the analysts' copy records each mart's row count and first rows on the mart's own asset
+    observed = {
+        e.asset_key.to_user_string(): e.event_specific_data.asset_observation.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+    }
+    assert observed["marts/result_evaluation"]["dagster/row_count"].value == 3  # hanoi, new_delhi, all
+    assert "hanoi" in observed["marts/result_evaluation"]["preview"].value
+    assert (tmp_path / "analyst.duckdb").is_file()
 
     con = duckdb.connect(str(warehouse), read_only=True)
     rows = {
