@@ -127,6 +127,12 @@ def test_export_freezes_the_year_first_and_says_so(exported):
     assert meta["frozen_by_this_export"] is True
     assert (meta["freeze_id"], meta["store_position"], meta["mart_checksum"]) == (freeze_id, position, checksum)
     assert meta["code_version"] and meta["generated_at"]
+    # the quality suites ran with the export year; their Data Docs are published beside the files
+    assert meta["quality_rules"] > 20 and meta["quality_failed"] == 0
+    assert meta["data_docs_index"] == "data_docs/index.html"
+    docs = (exported.folder / meta["data_docs_index"]).read_text(encoding="utf-8")
+    assert "result_evaluation" in docs
+    assert 'href="data_docs/index.html"' in exported.report.read_text(encoding="utf-8")
 
 
 def test_every_sheet_holds_the_marts_numbers(exported):

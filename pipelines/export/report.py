@@ -136,7 +136,7 @@ def render(frames: YearFrames, charts: dict[str, Chart], meta: dict) -> str:
         year=frames.year,
         meta=meta,
         meta_rows=meta_rows(meta),
-        docs_href=Path(meta["data_docs_index"]).resolve().as_uri() if meta["data_docs_index"] else None,
+        docs_href=_href(meta["data_docs_index"]),
         sections=sections,
         script=LOADED_SCRIPT,
         script_hash=script_hash,
@@ -147,3 +147,10 @@ def write_report(path: Path, frames: YearFrames, charts: dict[str, Chart], meta:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(frames, charts, meta), encoding="utf-8")
     return path
+
+
+def _href(path: str | None) -> str | None:
+    """A link to the Data Docs: relative to the report when they sit beside it."""
+    if not path:
+        return None
+    return Path(path).as_uri() if Path(path).is_absolute() else Path(path).as_posix()

@@ -100,7 +100,12 @@ def export_year(
         warehouse=warehouse,
         quality_rules=len(quality.outcomes),
         quality_failed=len(quality.failed),  # 0: failed rules refuse above
-        data_docs_index=quality.docs_index,
+        # relative when published beside the files, so that the folder can be moved or shared
+        data_docs_index=(
+            quality.docs_index.relative_to(folder)
+            if quality.docs_index and quality.docs_index.is_relative_to(folder)
+            else quality.docs_index
+        ),
     )
     folder.mkdir(parents=True, exist_ok=True)
     stem = file_stem(year)
