@@ -78,16 +78,22 @@ def _draw(key: str, title: str, width: float, height: float, draw) -> Chart:
         return Chart(key, title, _uri(fig))
 
 
+def _rows(frames: YearFrames, table: str, keep) -> pd.DataFrame | None:
+    """The rows of `table` a chart draws (`keep`: a row filter), or None when there are none."""
+    if table not in frames.tables:
+        return None
+    rows = frames[table]
+    rows = rows[keep(rows)]
+    return None if rows.empty else rows
+
+
 def _usd(value: float) -> str:
     return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
 
 
 def attainment(frames: YearFrames) -> Chart | None:
-    if "indicator_values" not in frames.tables:
-        return None
-    values = frames["indicator_values"]
-    values = values[values["target"].notna() & (values["evaluation_year"] == frames.year)]
-    if values.empty:
+    values = _rows(frames, "indicator_values", lambda v: v["target"].notna() & (v["evaluation_year"] == frames.year))
+    if values is None:
         return None
     names = list(dict.fromkeys(values["name_ko"]))
     centres = [c for c in frames.centres if c in set(values["center"])]
@@ -112,10 +118,8 @@ def attainment(frames: YearFrames) -> Chart | None:
 
 
 def goal_path(frames: YearFrames) -> Chart | None:
-    if "goal_path" not in frames.tables:
-        return None
-    goal = frames["goal_path"]
-    if goal.empty:
+    goal = _rows(frames, "goal_path", lambda g: g["year"].notna())
+    if goal is None:
         return None
 
     def draw(ax):
@@ -140,11 +144,8 @@ def goal_path(frames: YearFrames) -> Chart | None:
 
 
 def funnel(frames: YearFrames) -> Chart | None:
-    if "process_evaluation" not in frames.tables:
-        return None
-    rows = frames["process_evaluation"]
-    rows = rows[rows["center"] == ALL]
-    if rows.empty:
+    rows = _rows(frames, "process_evaluation", lambda r: r["center"] == ALL)
+    if rows is None:
         return None
 
     def draw(ax):
@@ -164,11 +165,9 @@ def funnel(frames: YearFrames) -> Chart | None:
 
 
 def observed_rates(frames: YearFrames) -> Chart | None:
-    if "process_evaluation" + OBSERVED not in frames.tables:
-        return None
-    rows = frames["process_evaluation" + OBSERVED]
-    rows = rows[(rows["center"] == ALL) & rows["observed_contract_rate"].notna()]
-    if rows.empty:
+    observed = lambda r: (r["center"] == ALL) & r["observed_contract_rate"].notna()
+    rows = _rows(frames, "process_evaluation" + OBSERVED, observed)
+    if rows is None:
         return None
 
     def draw(ax):
@@ -194,11 +193,8 @@ def observed_rates(frames: YearFrames) -> Chart | None:
 
 
 def tier_flows(frames: YearFrames) -> Chart | None:
-    if "tier_transitions" not in frames.tables:
-        return None
-    rows = frames["tier_transitions"]
-    rows = rows[rows["center"] == ALL]
-    if rows.empty:
+    rows = _rows(frames, "tier_transitions", lambda r: r["center"] == ALL)
+    if rows is None:
         return None
     table = rows.pivot_table(index="from_tier", columns="to_tier", values="firms", aggfunc="sum", fill_value=0)
 
@@ -215,11 +211,8 @@ def tier_flows(frames: YearFrames) -> Chart | None:
 
 
 def cohort_retention(frames: YearFrames) -> Chart | None:
-    if "cohort_retention" not in frames.tables:
-        return None
-    rows = frames["cohort_retention"]
-    rows = rows[rows["center"] == ALL]
-    if rows.empty:
+    rows = _rows(frames, "cohort_retention", lambda r: r["center"] == ALL)
+    if rows is None:
         return None
 
     def draw(ax):
@@ -235,12 +228,10 @@ def cohort_retention(frames: YearFrames) -> Chart | None:
 
 
 def satisfaction(frames: YearFrames) -> Chart | None:
-    if "satisfaction_evaluation" not in frames.tables:
+    rows = _rows(frames, "satisfaction_evaluation", lambda r: r["tier"] == ALL)
+    if rows is None:
         return None
-    rows = frames["satisfaction_evaluation"]
-    rows = rows[rows["tier"] == "all"].sort_values(["survey", "program_code", "question"])
-    if rows.empty:
-        return None
+    rows = rows.sort_values(["survey", "program_code", "question"])
     programmes = list(dict.fromkeys(zip(rows["survey"], rows["program_code"], rows["program_name_ko"])))
 
     def draw(ax):
@@ -269,11 +260,8 @@ def satisfaction(frames: YearFrames) -> Chart | None:
 
 
 def trade(frames: YearFrames) -> Chart | None:
-    if "trade_context" not in frames.tables:
-        return None
-    rows = frames["trade_context"]
-    rows = rows[rows["value_usd"].notna()]
-    if rows.empty:
+    rows = _rows(frames, "trade_context", lambda r: r["value_usd"].notna())
+    if rows is None:
         return None
 
     def draw(ax):
