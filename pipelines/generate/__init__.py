@@ -46,7 +46,7 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2023) -> dict:
         path = out_dir / style.path
         path.parent.mkdir(parents=True, exist_ok=True)
         if style.fmt == "xlsx":
-            size += write_xlsx(path, style.header, cells, f"{style.year}-{style.month:02d}")
+            size += write_xlsx(path, [style.header, *cells], f"{style.year}-{style.month:02d}")
         else:
             size += write_csv(path, style.header, cells, style.encoding)
         formats[style.fmt] += 1

@@ -24,17 +24,13 @@ import csv
 import datetime as dt
 import io
 import random
-import zipfile
 from collections import Counter
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.generate.firms import CENTRES, TIERS
 from pipelines.generate.plan import Plan
 from pipelines.generate.seeds import programs
-from pipelines.generate.write import FIXED_TIME, _fixed_zip_times
+from pipelines.generate.write import write_xlsx
 
 NEW_PROGRAM_SURVEY = "2023_신규사업_수요조사"
 YEARLY_SURVEYS = {2023: "2023_사업만족도조사", 2024: "2024_사업만족도조사", 2025: "2025_사업만족도조사"}
@@ -248,23 +244,6 @@ def _write_csv(path: Path, header: list[str], rows: list[list], encoding: str) -
     return len(data)
 
 
-def _write_xlsx(path: Path, header: list[str], rows: list[list]) -> int:
-    """A one-sheet workbook as Google Forms names it, byte-for-byte the same on every run."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("설문지 응답 시트1")
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.properties.creator = "만족도 조사"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    data = _fixed_zip_times(raw.getvalue())
-    path.write_bytes(data)
-    return len(data)
-
-
 def write_surveys(out_dir: Path, plan: Plan, seed: int = 2023) -> dict:
     """Write the sample surveys under `out_dir/surveys/`; a summary of files, answers and bad rows."""
     root = Path(out_dir) / "surveys"
@@ -279,7 +258,9 @@ def write_surveys(out_dir: Path, plan: Plan, seed: int = 2023) -> dict:
         path = root / str(year) / f"{name}.{'xlsx' if year == 2025 else 'csv'}"
         path.parent.mkdir(parents=True, exist_ok=True)
         if year == 2025:
-            size = _write_xlsx(path, header, rows)
+            size = write_xlsx(
+                path, [header, *rows], "설문지 응답 시트1", creator="만족도 조사"
+            )  # as Google Forms names it
         else:
             size = _write_csv(path, header, rows, "cp949" if year == 2024 else "utf-8")
         files[path.relative_to(out_dir).as_posix()] = {"rows": len(rows), "bytes": size, "noise": noise}

@@ -18,13 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
-from pipelines.generate.write import FIXED_TIME, _fixed_zip_times
+from pipelines.generate.write import write_xlsx
 
 YEARS = (2018, 2019, 2020, 2021, 2022)
 # (export, import) thousand USD, Jeonbuk all firms (Table 2-2 for 2021–2022; 2-8 levels)
@@ -141,16 +137,7 @@ def _csv(path: Path, rows: list[list], encoding: str) -> None:
 
 
 def _xlsx(path: Path, rows: list[list]) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("K-stat")
-    for row in rows:
-        ws.append(row)
-    wb.properties.creator = "K-stat"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    path.write_bytes(_fixed_zip_times(raw.getvalue()))
+    write_xlsx(path, rows, "K-stat", creator="K-stat")
 
 
 def _xls(path: Path, rows: list[list]) -> None:

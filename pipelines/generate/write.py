@@ -32,14 +32,14 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
     return len(data)
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list], sheet: str) -> int:
-    """Write a one-sheet workbook (write-only mode, no per-cell styles); bytes written."""
+def write_xlsx(path: Path, rows: list[list], sheet: str, creator: str = "센터 활동기록") -> int:
+    """Write a one-sheet workbook (write-only mode, no per-cell styles), byte-for-byte the same on
+    every run; bytes written."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.append(header)
     for row in rows:
         ws.append(row)
-    wb.properties.creator = "센터 활동기록"
+    wb.properties.creator = creator
     wb.properties.created = wb.properties.modified = FIXED_TIME
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
