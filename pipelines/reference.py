@@ -6,7 +6,10 @@ dbt loads, so adding a centre or a programme is one CSV row.
 
 from __future__ import annotations
 
+import csv
+
 import duckdb
+import pyarrow as arrow
 
 from pipelines.config import SEEDS_DIR
 
@@ -44,46 +47,57 @@ def seed_path(name: str) -> str:
     return str(SEEDS_DIR / name)
 
 
+def seed_table(name: str) -> arrow.Table:
+    """A seed as text columns, blank cells NULL (as dbt's seed load and DuckDB's read_csv have
+    them). Read in Python: the seeds are small, and sniffing each with read_csv cost more than
+    the rest of the lookups together."""
+    with open(seed_path(name), newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    return arrow.table({c: arrow.array([r[i] or None for r in rows], arrow.string()) for i, c in enumerate(header)})
+
+
 def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     """Create temp tables `label_lookup(catalogue, label, code)` and `activity_rules`, once per
     connection."""
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'activity_rules'").fetchone()[
-        0
-    ]:
-        return
+    if con.execute("SELECT getvariable('reference_lookups')").fetchone()[0]:
+        return  # (a variable, not a catalog query: looking a table up costs ten times more)
     con.execute(NORM_LABEL_MACRO)
-    selects, paths = [], []
+    seeds = {file for file, _, _ in _LOOKUPS.values()} | {"fx_rates_usd.csv"}
+    views = {file: "seed_" + file.removesuffix(".csv") for file in seeds}
+    for file, view in views.items():
+        con.register(view, seed_table(file))
+    selects = []
     for catalogue, (file, code_col, label_cols) in _LOOKUPS.items():
         labels = " || ".join(f"[{c}]" for c in label_cols)
-        selects.append(
-            f"""
+        selects.append(f"""
             SELECT DISTINCT '{catalogue}' AS catalogue, norm_label(label) AS label, {code_col} AS code
-            FROM read_csv(?, all_varchar=true) AS s,
-                 unnest({labels} || coalesce(string_split(s.aliases, '|'), [])) AS t(label)
+            FROM {views[file]} AS s, unnest({labels} || coalesce(string_split(s.aliases, '|'), [])) AS t(label)
             WHERE nullif(trim(label), '') IS NOT NULL
-            """
-        )
-        paths.append(seed_path(file))
-    selects.append("""
-        SELECT DISTINCT 'currency', norm_label(currency), currency FROM read_csv(?, all_varchar=true)
+        """)
+    selects.append(f"""
+        SELECT DISTINCT 'currency', norm_label(currency), currency FROM {views["fx_rates_usd.csv"]}
         UNION ALL
         SELECT 'currency', norm_label(w.label), w.code FROM (SELECT unnest(?) AS label, unnest(?) AS code) AS w
     """)
-    paths += [seed_path("fx_rates_usd.csv"), list(CURRENCY_WORDS), list(CURRENCY_WORDS.values())]
-    con.execute("CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects), paths)
-    ambiguous = con.execute(
-        "SELECT catalogue, label, list(code) FROM label_lookup GROUP BY ALL HAVING count(*) > 1"
-    ).fetchall()
-    if ambiguous:
-        raise ValueError(f"reference seeds map one label to several codes: {ambiguous}")
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE activity_rules AS
-        SELECT activity_code, needs_firm::BOOLEAN AS needs_firm,
-               needs_importer::BOOLEAN AS needs_importer, needs_amount::BOOLEAN AS needs_amount,
-               needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier,
-               needs_mentor::BOOLEAN AS needs_mentor
-        FROM read_csv(?, all_varchar=true)
-        """,
-        [seed_path("activities.csv")],
-    )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects),
+            [list(CURRENCY_WORDS), list(CURRENCY_WORDS.values())],
+        )
+        ambiguous = con.execute(
+            "SELECT catalogue, label, list(code) FROM label_lookup GROUP BY ALL HAVING count(*) > 1"
+        ).fetchall()
+        if ambiguous:
+            raise ValueError(f"reference seeds map one label to several codes: {ambiguous}")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE activity_rules AS
+            SELECT activity_code, needs_firm::BOOLEAN AS needs_firm,
+                   needs_importer::BOOLEAN AS needs_importer, needs_amount::BOOLEAN AS needs_amount,
+                   needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier,
+                   needs_mentor::BOOLEAN AS needs_mentor
+            FROM {views["activities.csv"]}
+        """)
+    finally:
+        for view in views.values():
+            con.unregister(view)
+    con.execute("SET VARIABLE reference_lookups = true")

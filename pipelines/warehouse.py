@@ -108,7 +108,8 @@ def writer_lock(warehouse: Path | str) -> Iterator[None]:
 @contextmanager
 def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse. A writer holds the writer lock while it is open and finds
-    the event store migrated to this release's schema."""
+    the event store migrated to this release's schema; its connection has the warehouse attached
+    as its default database (`cursor` gives another thread a connection of its own)."""
     path = Path(path)
     if read_only:
         con = _open(path, read_only=True)
@@ -130,17 +131,43 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
             con.close()
 
 
+# Row groups of a writer's connection. A transaction that appends at least a row group writes it
+# straight into the database file, compressed, instead of into the write-ahead log first and the
+# file again at the checkpoint: an ingest's events are written once. DuckDB's default (122,880
+# rows) is more than most ingests append, so they all went through the log.
+WRITER_ROW_GROUP_SIZE = 16_384
+
+
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, waiting (bounded) while a process outside this project's lock holds the file."""
+    """The warehouse attached as the connection's default database, waiting (bounded) while a
+    process outside this project's lock holds the file."""
     wait = BoundedWait(lock_timeout())
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            if read_only:
+                return duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect()
+            try:
+                quoted = str(path).replace("'", "''")
+                con.execute(f"ATTACH '{quoted}' AS warehouse (ROW_GROUP_SIZE {WRITER_ROW_GROUP_SIZE})")
+                con.execute("USE warehouse")
+            except BaseException:
+                con.close()
+                raise
+            return con
         except duckdb.IOException as exc:
             busy = WarehouseBusy(f"cannot open the warehouse {path}: {str(exc).splitlines()[0]}")
             if "lock" not in str(exc).lower():
                 raise busy from None
             wait.blocked(f"for the warehouse {path}: another process has it open", busy)
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A second connection to the warehouse `con` is connected to (for another thread). A plain
+    `con.cursor()` of a writer's connection starts in the in-memory default database."""
+    other = con.cursor()
+    other.execute(f"USE {con.execute('SELECT current_database()').fetchone()[0]}")
+    return other
 
 
 def content_hashes() -> dict[str, str]:

@@ -754,7 +754,7 @@ def test_of_two_connections_appending_at_once_the_second_fails_at_commit_and_not
     write_csv(src / "b" / "01.csv", [rec("HAN-3"), amend("HAN-4", "HAN-1")])
     ingest(warehouse, src / "a")
     with wh.connect(warehouse) as con:
-        other = con.cursor()  # a second connection to the same file, as a second writer thread would have
+        other = wh.cursor(con)  # a second connection to the same file, as a second writer thread would have
         gate: list = []
         real_counts = store._counts
 

@@ -6,7 +6,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import pyarrow as arrow
+
 ROWS = "__QUARANTINED_ROWS__"
+# Rows handed between the ingest's statements are Arrow tables in batches of this many rows,
+# registered on the connection: DuckDB scans the batches of a registered table in parallel, while
+# an in-memory or temp table below 122,880 rows is one row group, scanned by one thread.
+BATCH_ROWS = 16_384
+
+
+def arrow_rows(con: duckdb.DuckDBPyConnection, sql: str) -> arrow.Table:
+    """The query's rows in batches of BATCH_ROWS, with UUID, JSON and other DuckDB types kept (so
+    that registered again they are what they were, not text to parse again)."""
+    con.execute("SET SESSION arrow_lossless_conversion = true")  # this connection only
+    try:
+        return con.sql(sql).to_arrow_table(batch_size=BATCH_ROWS)
+    finally:
+        con.execute("RESET SESSION arrow_lossless_conversion")  # pandas frames keep plain Arrow types
 
 
 @dataclass(frozen=True)

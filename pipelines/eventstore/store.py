@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch
+from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows
 
 
 @dataclass(frozen=True)
@@ -353,30 +353,36 @@ def _insert_events(
             FROM {_judged(p)} WHERE verdict = 'new'"""
         for p in prepared
     )
-    con.execute(
+    # As Arrow batches, like the candidates: both sides of the join below are then scanned, and
+    # the events written, by every thread.
+    appended = arrow_rows(
+        con,
         f"""
-        CREATE OR REPLACE TEMP TABLE chunk_appended AS
-        SELECT n.*, f.batch_id, $after + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row) AS position
+        SELECT n.*, f.batch_id, {after} + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row) AS position
         FROM ({new}) AS n JOIN chunk_files AS f USING (file_no)
         """,
-        {"after": after},
     )
     payloads = " UNION ALL ".join(
         f"SELECT '{p.source_kind}' AS source_kind, file_no, source_row, event_type, schema_version, occurred_on, "
         f"payload FROM {p.candidates}"
         for p in prepared
     )
-    con.execute(
-        f"""
-        INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
-            schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash, corrects_event_id)
-        SELECT a.position, a.event_id, a.source_kind, a.stream_id, a.stream_version, c.event_type, c.schema_version,
-               c.occurred_on, $recorded_at::TIMESTAMPTZ, a.batch_id, a.source_row, c.payload, a.content_hash,
-               a.corrects_event_id
-        FROM chunk_appended AS a JOIN ({payloads}) AS c USING (source_kind, file_no, source_row)
-        """,
-        {"recorded_at": recorded_at},
-    )
+    con.register("chunk_appended", appended)
+    try:
+        con.execute(
+            f"""
+            INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
+                schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash,
+                corrects_event_id)
+            SELECT a.position, a.event_id, a.source_kind, a.stream_id, a.stream_version, c.event_type,
+                   c.schema_version, c.occurred_on, $recorded_at::TIMESTAMPTZ, a.batch_id, a.source_row, c.payload,
+                   a.content_hash, a.corrects_event_id
+            FROM chunk_appended AS a JOIN ({payloads}) AS c USING (source_kind, file_no, source_row)
+            """,
+            {"recorded_at": recorded_at},
+        )
+    finally:
+        con.unregister("chunk_appended")
 
 
 def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:

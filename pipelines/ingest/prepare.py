@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as arrow
 
-from pipelines.eventstore.batch import ROWS, PreparedBatch
+from pipelines.eventstore.batch import BATCH_ROWS, ROWS, PreparedBatch, arrow_rows
 from pipelines.ingest.fields import DATE, Field, unique_names
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
@@ -50,14 +51,12 @@ CREATE OR REPLACE TEMP MACRO parse_brn(x) AS CASE
 END;
 """  # noqa: E501 (the date pattern reads best on one line)
 
-# An in-memory catalog of the ingest's connection that its second connection (a cursor) sees too,
-# unlike TEMP tables: the rows being typed and shaped live there until the chunk is appended.
-SCRATCH = "ingest_scratch"
 
-
-def _run_and_close(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _shape(cursor: duckdb.DuckDBPyConnection, kind: SourceKind, typed: arrow.Table) -> arrow.Table:
+    """The typed rows shaped as candidate events, on a connection of its own."""
     try:
-        cursor.execute(sql)
+        cursor.register(f"{kind.name}_typed", typed)
+        return arrow_rows(cursor, shaped_sql(kind))
     finally:
         cursor.close()
 
@@ -179,7 +178,6 @@ def typed_sql(kind: SourceKind) -> str:
             joins.append(join)
     enrich = f", {kind.enrich_columns}" if kind.enrich_columns else ""
     return f"""
-    CREATE OR REPLACE TABLE {SCRATCH}.{kind.name}_typed AS
     SELECT t.* {enrich}
     FROM (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
           FROM {_cells(kind)} AS g {" ".join(joins)}) AS t
@@ -224,7 +222,6 @@ def shaped_sql(kind: SourceKind) -> str:
     else:
         corrects, corrects_key, stream = "NULL::VARCHAR", "NULL::VARCHAR", f"{record_id}::UUID"
     return f"""
-    CREATE OR REPLACE TABLE {SCRATCH}.{kind.name}_shaped AS
     SELECT
         t.file_no, t.source_row,
         {event_id} AS event_id,
@@ -237,7 +234,7 @@ def shaped_sql(kind: SourceKind) -> str:
         {corrects} AS corrects_event_id,
         {key_sql(kind, kind.key, ":")} AS record_key,
         {corrects_key} AS corrects_record_key
-    FROM {SCRATCH}.{kind.name}_typed AS t
+    FROM {kind.name}_typed AS t
     CROSS JOIN LATERAL (SELECT {payload_sql(kind)} AS text, md5(text) AS hash) AS p
     """
 
@@ -248,11 +245,16 @@ def _raw_sql(view: str, header: list[str]) -> str:
     return f"SELECT source_row, json_object({pairs}) AS raw_values FROM {view} WHERE source_row IN ({ROWS})"
 
 
+# Nullable booleans and whole numbers as pandas' own nullable types (not object or float64): the
+# rules' isna/fillna on them are vectorised, and no column needs coercing.
+_PANDAS_TYPES = {arrow.bool_(): pd.BooleanDtype(), arrow.int64(): pd.Int64Dtype()}
+
+
 def _validation_frame_sql(kind: SourceKind) -> str:
     # dates as timestamps: pandas keeps those as datetime64, not as Python date objects
     cols = [f"{f.name}::TIMESTAMP AS {f.name}" if f.type is DATE else f.name for f in kind.fields]
     excluded = ", ".join(["extra", *kind.fields.names])
-    return f"SELECT * EXCLUDE ({excluded}), {', '.join(cols)} FROM {SCRATCH}.{kind.name}_typed"
+    return f"SELECT * EXCLUDE ({excluded}), {', '.join(cols)} FROM {kind.name}_typed"
 
 
 def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, Grid]) -> PreparedBatch:
@@ -263,8 +265,6 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     """
     register_lookups(con)
     con.execute(PARSE_MACROS)
-    if not con.execute("SELECT database_name FROM duckdb_databases() WHERE database_name = ?", [SCRATCH]).fetchall():
-        con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     raw_sql: dict[int, str] = {}
     tables: list[arrow.Table] = []
     extras: list[arrow.Table] = []
@@ -281,45 +281,48 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
             for row, why, text in grid.bad_rows
         ]
     # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
-    con.register(f"{kind.name}_cells_arrow", arrow.concat_tables(tables))
+    cells = arrow.concat_tables(tables)
+    con.register(f"{kind.name}_cells_arrow", arrow.Table.from_batches(cells.to_batches(BATCH_ROWS), cells.schema))
     con.register(f"{kind.name}_extras_arrow", arrow.concat_tables(extras) if extras else _EXTRAS_SCHEMA.empty_table())
     con.execute(_extra_sql(kind))
     con.unregister(f"{kind.name}_extras_arrow")
     for statement in _value_maps_sql(kind):
         con.execute(statement)
-    con.execute(typed_sql(kind))
+    typed = arrow_rows(con, typed_sql(kind))
     con.unregister(f"{kind.name}_cells_arrow")
+    con.register(f"{kind.name}_typed", typed)
     # Shaping (DuckDB, on a second connection) and validating (pandera, here) do not depend on each
     # other: they run at once, and the candidates are the shaped rows that passed.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        shaping = pool.submit(_run_and_close, con.cursor(), shaped_sql(kind))
-        # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
-        frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().to_pandas()
+        shaping = pool.submit(_shape, con.cursor(), kind, typed)
+        # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects; in
+        # one chunk, as pandas takes a check's failing rows from every column, and a take over many
+        # chunks first copies the column whole
+        frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().combine_chunks()
+        frame = frame.to_pandas(types_mapper=_PANDAS_TYPES.get)
         con.register(f"{kind.name}_failures_frame", failures(frame, raw_schema(kind)))
-        shaping.result()
+        con.register(f"{kind.name}_shaped", shaping.result())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {kind.name}_failures AS SELECT * FROM {kind.name}_failures_frame")
     con.unregister(f"{kind.name}_failures_frame")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW {kind.name}_candidates AS
-        SELECT s.* FROM {SCRATCH}.{kind.name}_shaped AS s ANTI JOIN {kind.name}_failures USING (file_no, source_row)
+        SELECT s.* FROM {kind.name}_shaped AS s ANTI JOIN {kind.name}_failures USING (file_no, source_row)
     """)
     key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" if kind.fields[k].can_fail else f"t.{k}" for k in kind.key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {kind.name}_rejected AS
         SELECT t.file_no, t.source_row, concat_ws(':', {key}) AS record_key, NULL::VARCHAR AS raw_values,
                f.reason, 'invalid' AS reason_code
-        FROM {SCRATCH}.{kind.name}_typed AS t JOIN {kind.name}_failures AS f USING (file_no, source_row)
+        FROM {kind.name}_typed AS t JOIN {kind.name}_failures AS f USING (file_no, source_row)
     """)
     if bad_rows:
         con.executemany(f"INSERT INTO {kind.name}_rejected VALUES (?, ?, ?, ?, ?, ?)", bad_rows)
-    counts = dict(con.execute(f"SELECT file_no, count(*) FROM {SCRATCH}.{kind.name}_typed GROUP BY ALL").fetchall())
+    counts = dict(con.execute(f"SELECT file_no, count(*) FROM {kind.name}_typed GROUP BY ALL").fetchall())
     rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
 
     def release() -> None:
-        for file_no in grids:
-            con.unregister(f"{kind.name}_grid_{file_no}")
-        for table in ("typed", "shaped"):
-            con.execute(f"DROP TABLE IF EXISTS {SCRATCH}.{kind.name}_{table}")
+        for name in (*(f"grid_{file_no}" for file_no in grids), "typed", "shaped"):
+            con.unregister(f"{kind.name}_{name}")
 
     return PreparedBatch(
         source_kind=kind.name,

@@ -45,7 +45,8 @@ FIRM_SIZES = {"중소기업": "sme", "중견기업": "midsize", "대기업": "la
 UNITS = {"천달러": 1_000.0, "백만달러": 1_000_000.0, "억달러": 100_000_000.0, "달러": 1.0, "천불": 1_000.0}
 WEIGHT_UNITS = {"kg": 1.0, "톤": 1_000.0, "ton": 1_000.0}
 TOTAL_LABELS = {"총계", "합계", "계", "전체", "총합계"}
-NEGATIVE = str.maketrans({"△": "-", "▲": "-", "▽": "-", "−": "-"})
+NEGATIVE_SIGNS = ("△", "▲", "▽", "−")  # written for a minus
+NEGATIVE = str.maketrans(dict.fromkeys(NEGATIVE_SIGNS, "-"))
 TITLE_KEYS = ("지역", "국가명", "국가", "기업규모", "기간", "조회일", "기준일", "작성일", "단위", "중량단위")
 _KEY_RE = re.compile(rf"({'|'.join(TITLE_KEYS)})\s*[:：]\s*")
 _MEASURE_RE = re.compile(r"^(\d{4})?(?:년)?(수출|수입|수지)(금액|증감률|중량|중량증감률)?(?:\(.*\))?$")
@@ -267,7 +268,9 @@ def _signed(text: str) -> str:
 
 def _signed_cells(cells: arrow.Array) -> arrow.Array:
     """_signed over a column: Korean negatives written `-`, a lone `-` (nothing) blank."""
-    t = pc.replace_substring_regex(pc.utf8_trim_whitespace(pc.fill_null(cells, "")), "[△▲▽−]", "-")
+    t = pc.utf8_trim_whitespace(pc.fill_null(cells, ""))
+    for sign in NEGATIVE_SIGNS:  # literal searches: several times faster than one RE2 class
+        t = _where(t, pc.match_substring(t, sign), lambda s, sign=sign: pc.replace_substring(s, sign, "-"))
     return pc.if_else(pc.is_in(t, arrow.array(["-", "--"])), "", t)
 
 
@@ -278,11 +281,21 @@ _DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 def _scaled_cells(cells: arrow.Array, factor: float) -> arrow.Array:
     """_scaled over a column: amounts in USD as text; text that is no number as written."""
     t = _signed_cells(cells)
-    compact = pc.replace_substring_regex(t, "[ %]", "")
-    plain = pc.if_else(pc.match_substring_regex(compact, _GROUPED), pc.replace_substring(compact, ",", ""), compact)
+    compact = t
+    for gap in (" ", "%"):
+        compact = _where(compact, pc.match_substring(compact, gap), lambda s, gap=gap: pc.replace_substring(s, gap, ""))
+    grouped = pc.and_(pc.match_substring(compact, ","), pc.match_substring_regex(compact, _GROUPED))
+    plain = _where(compact, grouped, lambda s: pc.replace_substring(s, ",", ""))
     numeric = pc.match_substring_regex(plain, _DECIMAL)
     scaled = pc.multiply(pc.cast(pc.if_else(numeric, plain, "0"), arrow.float64()), factor)
     return pc.if_else(numeric, pc.cast(scaled, arrow.string()), t)
+
+
+def _where(cells: arrow.Array, found: arrow.Array, change) -> arrow.Array:
+    """`change` applied to the cells where `found`, the others as they are (most cells need nothing)."""
+    if not pc.any(found).as_py():
+        return cells
+    return pc.replace_with_mask(cells, found, change(pc.filter(cells, found)))
 
 
 def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
@@ -308,9 +321,13 @@ def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
     return found
 
 
-def _is_total(text: str) -> bool:
-    t = re.sub(r"\s+", "", text)
-    return t in TOTAL_LABELS or t.endswith("전체") or t.startswith("총계")
+def _totals(labels: arrow.Array) -> list[bool]:
+    """Which row labels are totals (총계, 합계, … 전체), spaces aside."""
+    t = pc.replace_substring_regex(labels, r"[\s\p{Z}]+", "")
+    found = pc.or_(
+        pc.is_in(t, arrow.array(sorted(TOTAL_LABELS))), pc.or_(pc.ends_with(t, "전체"), pc.starts_with(t, "총계"))
+    )
+    return pc.fill_null(found, False).to_pylist()
 
 
 def _row_period(text: str, year: str | None) -> tuple[str | None, str | None]:
@@ -385,8 +402,9 @@ def reshape(grid: Grid) -> Grid:
         raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
     prefixes = sorted({p for _, p, _ in measures if p}) or [None]
     labels = [t.strip() for t in _texts(columns[label_col])]
+    totals = _totals(columns[label_col])
     if dimension is None:  # `구분`: periods when the first row that is not a total is one
-        first = next((t for t in labels[start:] if t and not _is_total(t)), "")
+        first = next((t for t, total in zip(labels[start:], totals[start:]) if t and not total), "")
         dimension = "period" if _row_period(first, None)[0] else "country"
     if dimension != "period" and prefixes == [None] and title_period is None:
         raise RefusedFile(
@@ -407,7 +425,7 @@ def reshape(grid: Grid) -> Grid:
         text = labels[r]
         if not text and not any_amount[r]:
             continue  # a blank row
-        total = _is_total(text)
+        total = totals[r]
         country = (_signed(row_countries[r]) if row_countries else "") or file_country or ""
         sigun = item = ""
         if dimension == "period":
@@ -435,6 +453,14 @@ def reshape(grid: Grid) -> Grid:
         "retrieved_on": retrieved.isoformat(),
         "retrieved_from": retrieved_from,
     }
+    # every amount column of a scale converted at once (each RE2 pattern compiled once per file)
+    scales = {i: factor if f.endswith("_usd") else weight if f.endswith("_kg") else None for i, _, f in measures}
+    converted = {}
+    for scale in set(scales.values()):
+        same = [i for i in scales if scales[i] == scale]
+        whole = arrow.concat_arrays([columns[i] for i in same])
+        whole = _signed_cells(whole) if scale is None else _scaled_cells(whole, scale)
+        converted |= {i: whole.slice(k * n, n) for k, i in enumerate(same)}
     parts = []
     for k, prefix in enumerate(prefixes, start=1):
         if dimension == "period":
@@ -450,9 +476,7 @@ def reshape(grid: Grid) -> Grid:
         record["file_row"] = pc.cast(pc.take(rows, take), arrow.string())
         for i, p, field in measures:
             if p == prefix:
-                cells = pc.take(columns[i], take)
-                scale = factor if field.endswith("_usd") else weight if field.endswith("_kg") else None
-                record[field] = _signed_cells(cells) if scale is None else _scaled_cells(cells, scale)
+                record[field] = pc.take(converted[i], take)
         source_row = pc.take(rows, take)
         if len(prefixes) > 1:
             source_row = pc.add(pc.multiply(source_row, ROW_STRIDE), k)
