@@ -7,6 +7,7 @@ dbt loads, so adding a centre or a programme is one CSV row.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 
 import duckdb
 import pyarrow as arrow
@@ -56,48 +57,70 @@ def seed_table(name: str) -> arrow.Table:
     return arrow.table({c: arrow.array([r[i] or None for r in rows], arrow.string()) for i, c in enumerate(header)})
 
 
-def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """Create temp tables `label_lookup(catalogue, label, code)` and `activity_rules`, once per
-    connection."""
-    if con.execute("SELECT getvariable('reference_lookups')").fetchone()[0]:
-        return  # (a variable, not a catalog query: looking a table up costs ten times more)
+CATALOGUES = (*_LOOKUPS, "currency")
+
+
+def _catalogue_sql(catalogue: str, view) -> str:
+    """(catalogue, normalised label, code) of one catalogue; `view(file)` names a seed's view."""
+    if catalogue == "currency":  # the converted currencies' codes, and the words people write
+        return f"""
+            SELECT DISTINCT 'currency', norm_label(currency), currency FROM {view("fx_rates_usd.csv")}
+            UNION ALL
+            SELECT 'currency', norm_label(w.label), w.code
+            FROM (SELECT unnest($words) AS label, unnest($codes) AS code) AS w
+        """
+    file, code_col, label_cols = _LOOKUPS[catalogue]
+    labels = " || ".join(f"[{c}]" for c in label_cols)
+    return f"""
+        SELECT DISTINCT '{catalogue}' AS catalogue, norm_label(label) AS label, {code_col} AS code
+        FROM {view(file)} AS s, unnest({labels} || coalesce(string_split(s.aliases, '|'), [])) AS t(label)
+        WHERE nullif(trim(label), '') IS NOT NULL
+    """
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection, catalogues: Iterable[str] = CATALOGUES) -> None:
+    """Temp table `label_lookup(catalogue, label, code)` holding the given catalogues (and, with
+    `activity`, temp table `activity_rules`), each built once per connection."""
+    # (a variable, not a catalog query: looking a table up costs ten times more)
+    built = set(con.execute("SELECT getvariable('reference_catalogues')").fetchall()[0][0] or [])
+    missing = [c for c in dict.fromkeys(catalogues) if c not in built]
+    if not missing:
+        return
     con.execute(NORM_LABEL_MACRO)
-    seeds = {file for file, _, _ in _LOOKUPS.values()} | {"fx_rates_usd.csv"}
-    views = {file: "seed_" + file.removesuffix(".csv") for file in seeds}
-    for file, view in views.items():
-        con.register(view, seed_table(file))
-    selects = []
-    for catalogue, (file, code_col, label_cols) in _LOOKUPS.items():
-        labels = " || ".join(f"[{c}]" for c in label_cols)
-        selects.append(f"""
-            SELECT DISTINCT '{catalogue}' AS catalogue, norm_label(label) AS label, {code_col} AS code
-            FROM {views[file]} AS s, unnest({labels} || coalesce(string_split(s.aliases, '|'), [])) AS t(label)
-            WHERE nullif(trim(label), '') IS NOT NULL
-        """)
-    selects.append(f"""
-        SELECT DISTINCT 'currency', norm_label(currency), currency FROM {views["fx_rates_usd.csv"]}
-        UNION ALL
-        SELECT 'currency', norm_label(w.label), w.code FROM (SELECT unnest(?) AS label, unnest(?) AS code) AS w
-    """)
+    files = {_LOOKUPS[c][0] for c in missing if c in _LOOKUPS} | (
+        {"fx_rates_usd.csv"} if "currency" in missing else set()
+    )
+    if "activity" in missing:
+        files.add("activities.csv")
+
+    def view(file: str) -> str:
+        return "seed_" + file.removesuffix(".csv")
+
+    for file in files:
+        con.register(view(file), seed_table(file))
     try:
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS label_lookup (catalogue VARCHAR, label VARCHAR, code VARCHAR)")
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE label_lookup AS " + " UNION ALL ".join(selects),
-            [list(CURRENCY_WORDS), list(CURRENCY_WORDS.values())],
+            "INSERT INTO label_lookup " + " UNION ALL ".join(_catalogue_sql(c, view) for c in missing),
+            {"words": list(CURRENCY_WORDS), "codes": list(CURRENCY_WORDS.values())} if "currency" in missing else {},
         )
         ambiguous = con.execute(
-            "SELECT catalogue, label, list(code) FROM label_lookup GROUP BY ALL HAVING count(*) > 1"
+            "SELECT catalogue, label, list(code) FROM label_lookup WHERE list_contains(?, catalogue) "
+            "GROUP BY ALL HAVING count(*) > 1",
+            [missing],
         ).fetchall()
         if ambiguous:
             raise ValueError(f"reference seeds map one label to several codes: {ambiguous}")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE activity_rules AS
-            SELECT activity_code, needs_firm::BOOLEAN AS needs_firm,
-                   needs_importer::BOOLEAN AS needs_importer, needs_amount::BOOLEAN AS needs_amount,
-                   needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier,
-                   needs_mentor::BOOLEAN AS needs_mentor
-            FROM {views["activities.csv"]}
-        """)
+        if "activity" in missing:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE activity_rules AS
+                SELECT activity_code, needs_firm::BOOLEAN AS needs_firm,
+                       needs_importer::BOOLEAN AS needs_importer, needs_amount::BOOLEAN AS needs_amount,
+                       needs_program::BOOLEAN AS needs_program, needs_tier::BOOLEAN AS needs_tier,
+                       needs_mentor::BOOLEAN AS needs_mentor
+                FROM {view("activities.csv")}
+            """)
     finally:
-        for view in views.values():
-            con.unregister(view)
-    con.execute("SET VARIABLE reference_lookups = true")
+        for file in files:
+            con.unregister(view(file))
+    con.execute("SET VARIABLE reference_catalogues = ?", [sorted(built | set(missing))])

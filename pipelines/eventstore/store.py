@@ -195,20 +195,20 @@ def append_chunk(
 
 def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
     with transaction(con):
-        first_batch = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchone()[0]
-        after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+        first_batch = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchall()[0][0]
+        after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchall()[0][0]
         batch_of = {o.file_no: first_batch + i for i, o in enumerate(offers)}
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE chunk_files "
-            "(file_no INTEGER, batch_id BIGINT, file_name VARCHAR, requeue_of BIGINT)"
+        files = pa.table(
+            {
+                "file_no": pa.array([o.file_no for o in offers], pa.int32()),
+                "batch_id": pa.array([batch_of[o.file_no] for o in offers], pa.int64()),
+                "file_name": pa.array([o.info.path.name for o in offers], pa.string()),
+                "requeue_of": pa.array([o.duplicate_of if o.action == "requeue" else None for o in offers], pa.int64()),
+            }
         )
-        con.executemany(
-            "INSERT INTO chunk_files VALUES (?, ?, ?, ?)",
-            [
-                (o.file_no, batch_of[o.file_no], o.info.path.name, o.duplicate_of if o.action == "requeue" else None)
-                for o in offers
-            ],
-        )
+        con.register("chunk_files_arrow", files)  # one statement (executemany ran one per file)
+        con.execute("CREATE OR REPLACE TEMP TABLE chunk_files AS SELECT * FROM chunk_files_arrow")
+        con.unregister("chunk_files_arrow")
         for batch in prepared.values():
             _judge(con, batch)
         if prepared:

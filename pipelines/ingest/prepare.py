@@ -257,14 +257,22 @@ def _validation_frame_sql(kind: SourceKind) -> str:
     return f"SELECT * EXCLUDE ({excluded}), {', '.join(cols)} FROM {kind.name}_typed"
 
 
+def set_up(con: duckdb.DuckDBPyConnection, kinds: tuple[SourceKind, ...]) -> None:
+    """What preparing rows of these kinds needs on the connection (their label lookups, the
+    parsing macros), each built once per connection."""
+    register_lookups(con, [f.type.catalogue for kind in kinds for f in kind.fields if f.type.catalogue])
+    if not con.execute("SELECT getvariable('parse_macros')").fetchall()[0][0]:
+        con.execute(PARSE_MACROS)
+        con.execute("SET VARIABLE parse_macros = true")
+
+
 def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, Grid]) -> PreparedBatch:
     """Type, validate and shape the rows of several files of one kind (file_no -> grid) at once.
 
     The grids stay registered (as views) until `PreparedBatch.release()`, so quarantined rows can
     be quoted as written.
     """
-    register_lookups(con)
-    con.execute(PARSE_MACROS)
+    set_up(con, (kind,))
     raw_sql: dict[int, str] = {}
     tables: list[arrow.Table] = []
     extras: list[arrow.Table] = []

@@ -20,7 +20,7 @@ def failures(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
         }
     )
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # the frame is ours: no copy
         return empty
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases

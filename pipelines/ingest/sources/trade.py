@@ -46,7 +46,6 @@ UNITS = {"천달러": 1_000.0, "백만달러": 1_000_000.0, "억달러": 100_000
 WEIGHT_UNITS = {"kg": 1.0, "톤": 1_000.0, "ton": 1_000.0}
 TOTAL_LABELS = {"총계", "합계", "계", "전체", "총합계"}
 NEGATIVE_SIGNS = ("△", "▲", "▽", "−")  # written for a minus
-NEGATIVE = str.maketrans(dict.fromkeys(NEGATIVE_SIGNS, "-"))
 TITLE_KEYS = ("지역", "국가명", "국가", "기업규모", "기간", "조회일", "기준일", "작성일", "단위", "중량단위")
 _KEY_RE = re.compile(rf"({'|'.join(TITLE_KEYS)})\s*[:：]\s*")
 _MEASURE_RE = re.compile(r"^(\d{4})?(?:년)?(수출|수입|수지)(금액|증감률|중량|중량증감률)?(?:\(.*\))?$")
@@ -260,14 +259,8 @@ def _title_period(values: dict[str, str], cells: list[str], stem: str) -> tuple[
     return (years[0], True) if len(years) == 1 else None
 
 
-def _signed(text: str) -> str:
-    """A cell's text with Korean negatives written `-`; a lone `-` (nothing) is blank."""
-    t = text.strip().translate(NEGATIVE)
-    return "" if t in ("-", "--") else t
-
-
 def _signed_cells(cells: arrow.Array) -> arrow.Array:
-    """_signed over a column: Korean negatives written `-`, a lone `-` (nothing) blank."""
+    """Cells trimmed, Korean negatives written `-`, a lone `-` (nothing) blank."""
     t = pc.utf8_trim_whitespace(pc.fill_null(cells, ""))
     for sign in NEGATIVE_SIGNS:  # literal searches: several times faster than one RE2 class
         t = _where(t, pc.match_substring(t, sign), lambda s, sign=sign: pc.replace_substring(s, sign, "-"))
@@ -279,7 +272,7 @@ _DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 def _scaled_cells(cells: arrow.Array, factor: float) -> arrow.Array:
-    """_scaled over a column: amounts in USD as text; text that is no number as written."""
+    """Amounts in USD as text (signed cells times `factor`); text that is no number as written."""
     t = _signed_cells(cells)
     compact = t
     for gap in (" ", "%"):
@@ -321,13 +314,13 @@ def _measures(header: list[str]) -> list[tuple[int, str | None, str]]:
     return found
 
 
-def _totals(labels: arrow.Array) -> list[bool]:
+def _totals(labels: arrow.Array) -> arrow.Array:
     """Which row labels are totals (총계, 합계, … 전체), spaces aside."""
     t = pc.replace_substring_regex(labels, r"[\s\p{Z}]+", "")
     found = pc.or_(
         pc.is_in(t, arrow.array(sorted(TOTAL_LABELS))), pc.or_(pc.ends_with(t, "전체"), pc.starts_with(t, "총계"))
     )
-    return pc.fill_null(found, False).to_pylist()
+    return pc.fill_null(found, False)
 
 
 def _row_period(text: str, year: str | None) -> tuple[str | None, str | None]:
@@ -401,51 +394,52 @@ def reshape(grid: Grid) -> Grid:
     if not measures:
         raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
     prefixes = sorted({p for _, p, _ in measures if p}) or [None]
-    labels = [t.strip() for t in _texts(columns[label_col])]
-    totals = _totals(columns[label_col])
+    text = pc.utf8_trim_whitespace(pc.fill_null(columns[label_col], ""))
+    labels, totals = text.to_pylist(), _totals(columns[label_col])
     if dimension is None:  # `구분`: periods when the first row that is not a total is one
-        first = next((t for t, total in zip(labels[start:], totals[start:]) if t and not total), "")
+        first = next((t for t, total in zip(labels[start:], totals.to_pylist()[start:]) if t and not total), "")
         dimension = "period" if _row_period(first, None)[0] else "country"
     if dimension != "period" and prefixes == [None] and title_period is None:
         raise RefusedFile(
             path, "ambiguous: no period in the title rows (기간 : 2022.01 ~ 2022.12), columns or file name"
         )
 
-    # Rows (a pass in Python: a period row's year carries down to the month rows under it), then
-    # each period's cells column by column (pyarrow).
-    any_amount = functools.reduce(pc.or_, (_filled(columns[i]) for i, _, _ in measures)).to_pylist()
-    codes = [t.strip() for t in _texts(columns[code_col])] if code_col is not None else None
-    row_countries = _texts(columns[country_col]) if country_col is not None else None
-    row_hs = _texts(columns[hs_col]) if hs_col is not None else None
-    taken: list[int] = []
-    dims: dict[str, list[str]] = {"label": [], "country": [], "item_code": [], "sigun": [], "hs_code": []}
-    periods: list[str | None] = []
-    year: str | None = None
-    for r in range(start, n):
-        text = labels[r]
-        if not text and not any_amount[r]:
-            continue  # a blank row
-        total = totals[r]
-        country = (_signed(row_countries[r]) if row_countries else "") or file_country or ""
-        sigun = item = ""
-        if dimension == "period":
-            period, year = _row_period(text, year)
-            if total:
-                continue  # a total over periods is no period's figure
-            periods.append(period or text)  # no period: quarantined by the period rule, with its text
-        elif not total:
-            if dimension == "country":
-                country = text
-            elif dimension == "sigun":
-                sigun = text
-            elif dimension == "item":
-                item = (codes[r] if codes else "") or text  # no code: quarantined by the MTI rule
-        taken.append(r)
-        for name, value in (("label", text), ("country", country), ("item_code", item), ("sigun", sigun),
-                            ("hs_code", (_signed(row_hs[r]) or TOTAL) if row_hs else "")):  # fmt: skip
-            dims[name].append(value)
+    # The rows that hold something (below a header row read as data); then what each says, column
+    # by column (pyarrow). Period rows take a pass in Python: a year row's year carries down to the
+    # month rows under it, and a total over periods is no period's figure.
+    filled = functools.reduce(pc.or_, (_filled(columns[i]) for i, _, _ in measures), pc.not_equal(text, ""))
+    rows_held = [r for r in pc.indices_nonzero(filled).to_pylist() if r >= start]
+    periods: list[str] = []
+    if dimension == "period":
+        taken, year, total_rows = [], None, totals.to_pylist()
+        for r in rows_held:
+            period, year = _row_period(labels[r], year)
+            if not total_rows[r]:
+                taken.append(r)
+                periods.append(period or labels[r])  # no period: quarantined by the period rule, with its text
+    else:
+        taken = rows_held
     m = len(taken)
     take = arrow.array(taken, arrow.int64())
+    label, own = pc.take(text, take), pc.invert(pc.take(totals, take))  # own: not a total row
+
+    def cells(column: int | None) -> arrow.Array:
+        return _signed_cells(pc.take(columns[column], take)) if column is not None else arrow.array([""] * m)
+
+    row_country = cells(country_col)  # nitemtrade: the row's own country, whatever its label
+    country = pc.if_else(pc.not_equal(row_country, ""), row_country, file_country or "")
+    code = pc.utf8_trim_whitespace(pc.fill_null(pc.take(columns[code_col], take), "")) if code_col is not None else None
+    none = arrow.array([""] * m, arrow.string())
+    dims = {
+        "label": label,
+        "country": pc.if_else(own, label, country) if dimension == "country" else country,
+        "sigun": pc.if_else(own, label, "") if dimension == "sigun" else none,
+        # no code: the label, quarantined by the MTI rule
+        "item_code": pc.if_else(own, pc.if_else(pc.not_equal(code, ""), code, label) if code else label, "")
+        if dimension == "item"
+        else none,
+        "hs_code": pc.if_else(pc.not_equal(hs := cells(hs_col), ""), hs, TOTAL) if hs_col is not None else none,
+    }
     constant = {
         "region": region,
         "firm_size": firm_size,
@@ -470,7 +464,7 @@ def reshape(grid: Grid) -> Grid:
             record_periods = [period] * m
         ended = {p: _has_ended(p, retrieved) for p in set(record_periods)}
         record = {name: arrow.array([value] * m, arrow.string()) for name, value in constant.items()}
-        record |= {name: arrow.array(values, arrow.string()) for name, values in dims.items()}
+        record |= dims
         record["period"] = arrow.array(record_periods, arrow.string())
         record["status"] = arrow.array(["final" if whole and ended[p] else "partial" for p in record_periods])
         record["file_row"] = pc.cast(pc.take(rows, take), arrow.string())
@@ -490,10 +484,6 @@ def reshape(grid: Grid) -> Grid:
         )
     table = arrow.concat_tables(parts).sort_by("source_row")
     return Grid(path, grid.encoding, [*NAMES, *(header[i] for i in kept)], table, grid.bad_rows, grid.preamble)
-
-
-def _texts(column: arrow.Array) -> list[str]:
-    return pc.fill_null(column, "").to_pylist()
 
 
 def _filled(column: arrow.Array) -> arrow.Array:
