@@ -26,7 +26,7 @@ from pipelines.eventstore import store
 from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
 from pipelines.eventstore.store import BatchResult
 from pipelines.ingest.errors import RefusedFile
-from pipelines.ingest.prepare import prepare, set_up
+from pipelines.ingest.prepare import prepare
 from pipelines.ingest.readers import Grid, HeaderAt, combine_header, head_rows, read_grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS, by_name
@@ -161,8 +161,6 @@ def _offers(
         # read ahead a few files at a time, in order: a chunk, not the whole folder, is in memory
         to_read = iter([o for o in decided if o.action == "load"])
         pending = deque(pool.submit(read, o.info, kinds) for o in islice(to_read, READ_AHEAD))
-        if pending:
-            set_up(con, kinds)  # while the first files are read
         for offer in decided:
             if offer.action != "load":
                 yield offer, None
