@@ -146,7 +146,8 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
             if read_only:
                 return duckdb.connect(str(path), read_only=True)
-            con = duckdb.connect()
+            # spills beside the warehouse, as for a connection to the file itself (not in the cwd)
+            con = duckdb.connect(config={"temp_directory": f"{path}.tmp"})
             try:
                 quoted = str(path).replace("'", "''")
                 con.execute(f"ATTACH '{quoted}' AS warehouse (ROW_GROUP_SIZE {WRITER_ROW_GROUP_SIZE})")
