@@ -402,6 +402,9 @@ def test_masking_of_phone_numbers_and_e_mail_addresses():
         assert mask_personal(f"연락처 {text} 입니다") == f"연락처 {MASK} 입니다", text
     for text in ("202-81-00011", "2028100011", "2023-12-04 15:12:45", "2023. 12. 4 오후 3:12:45", "12,500"):
         assert mask_personal(text) == text, text
+    # an address with a Korean name, and two numbers one comma apart (RE2 has no look-around)
+    assert mask_personal("메일 홍길동@example.com") == f"메일 {MASK}"
+    assert mask_personal("010-1234-5678,02 123 4567") == f"{MASK},{MASK}"
 
 
 def test_the_documented_example_drops_personal_data(warehouse, src):
