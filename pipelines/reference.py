@@ -48,13 +48,18 @@ def seed_path(name: str) -> str:
     return str(SEEDS_DIR / name)
 
 
+def seed_rows(name: str) -> list[dict[str, str]]:
+    """A seed's rows as written: column -> text, a blank cell ''."""
+    with open(seed_path(name), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def seed_table(name: str) -> arrow.Table:
     """A seed as text columns, blank cells NULL (as dbt's seed load and DuckDB's read_csv have
     them). Read in Python: the seeds are small, and sniffing each with read_csv cost more than
     the rest of the lookups together."""
-    with open(seed_path(name), newline="", encoding="utf-8") as f:
-        header, *rows = list(csv.reader(f))
-    return arrow.table({c: arrow.array([r[i] or None for r in rows], arrow.string()) for i, c in enumerate(header)})
+    rows = seed_rows(name)
+    return arrow.table({c: arrow.array([r[c] or None for r in rows], arrow.string()) for c in rows[0]})
 
 
 CATALOGUES = (*_LOOKUPS, "currency")

@@ -6,17 +6,11 @@ generated logs stay consistent with what the ingest accepts when a seed changes.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from pipelines.config import SEEDS_DIR
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(SEEDS_DIR / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+from pipelines.reference import seed_rows
 
 
 def _aliases(text: str) -> tuple[str, ...]:
@@ -61,7 +55,7 @@ def activities() -> dict[str, ActivityDef]:
             _aliases(r["aliases"]),
             *(r[f"needs_{f}"] == "true" for f in ("firm", "importer", "amount", "program", "tier", "mentor")),
         )
-        for r in _rows("activities.csv")
+        for r in seed_rows("activities.csv")
     }
 
 
@@ -69,7 +63,7 @@ def activities() -> dict[str, ActivityDef]:
 def programs() -> dict[str, ProgramDef]:
     return {
         r["program_code"]: ProgramDef(r["program_code"], r["name_ko"], _aliases(r["aliases"]), r["generation"])
-        for r in _rows("programs.csv")
+        for r in seed_rows("programs.csv")
     }
 
 
@@ -79,11 +73,11 @@ def centres() -> dict[str, CentreDef]:
         r["center_code"]: CentreDef(
             r["center_code"], r["name_ko"], r["local_currency"], date.fromisoformat(r["opened_on"])
         )
-        for r in _rows("centers.csv")
+        for r in seed_rows("centers.csv")
     }
 
 
 @cache
 def fx_rates() -> dict[tuple[str, int], float]:
     """(currency, year) -> units per USD, the yearly average the pipeline converts with."""
-    return {(r["currency"], int(r["year"])): float(r["units_per_usd"]) for r in _rows("fx_rates_usd.csv")}
+    return {(r["currency"], int(r["year"])): float(r["units_per_usd"]) for r in seed_rows("fx_rates_usd.csv")}

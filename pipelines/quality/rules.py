@@ -12,7 +12,6 @@ MART_RULES, or add a comparison suite to `suites()`; see docs/quality.md.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -20,8 +19,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.config import SEEDS_DIR
 from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
+from pipelines.reference import seed_rows
 
 MARTS = "marts"
 ALL = "all"  # the province-total row of a mart with a `center` column
@@ -69,8 +68,7 @@ Registry = dict[tuple[str, str], Indicator]  # (mart, column) -> the indicator r
 
 def registry() -> Registry:
     """The registry's indicators that come from a mart column (`source` = mart.column)."""
-    with (SEEDS_DIR / "indicators.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = seed_rows("indicators.csv")
     return {
         tuple(r["source"].split(".", 1)): Indicator(r["unit"], r["aggregation"]) for r in rows if "." in r["source"]
     }

@@ -13,7 +13,6 @@ same region, firm size, country, item, si-gun and period supersedes the earlier 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import re
@@ -25,11 +24,11 @@ import pandera.pandas as pa
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from pipelines.config import SEEDS_DIR
 from pipelines.ingest.errors import RefusedFile
 from pipelines.ingest.fields import DATE, NUMBER, TEXT, WHOLE, Field, FieldSet, choice, header_key, label
 from pipelines.ingest.readers import Grid, HeaderAt, combine_header
 from pipelines.ingest.source_kind import SourceKind
+from pipelines.reference import seed_rows
 from schemas.raw import row_check
 
 TOTAL = "ALL"  # country / item / si-gun of a total row (총계) or of a file about all of them
@@ -164,8 +163,7 @@ NAMES = FIELDS.names
 @cache
 def country_names() -> dict[str, str]:
     """Korean name or alias -> ISO alpha-2, from the country seed (file names and titles)."""
-    with (SEEDS_DIR / "countries.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = seed_rows("countries.csv")
     names = {r["name_ko"]: r["country_code"] for r in rows}
     for r in rows:
         names.update({a: r["country_code"] for a in (r["aliases"] or "").split("|") if a and not a.isascii()})
