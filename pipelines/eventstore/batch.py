@@ -16,12 +16,12 @@ ROWS = "__QUARANTINED_ROWS__"
 BATCH_ROWS = 16_384
 
 
-def arrow_rows(con: duckdb.DuckDBPyConnection, sql: str) -> arrow.Table:
+def arrow_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> arrow.Table:
     """The query's rows in batches of BATCH_ROWS, with UUID, JSON and other DuckDB types kept (so
     that registered again they are what they were, not text to parse again)."""
     con.execute("SET SESSION arrow_lossless_conversion = true")  # this connection only
     try:
-        return con.sql(sql).to_arrow_table(batch_size=BATCH_ROWS)
+        return con.sql(sql, params=params).to_arrow_table(batch_size=BATCH_ROWS)
     finally:
         con.execute("RESET SESSION arrow_lossless_conversion")  # pandas frames keep plain Arrow types
 
@@ -54,6 +54,8 @@ class PreparedBatch:
     `raw_sql[file_no]`: a SELECT of (source_row, raw_values JSON) giving that file's rows as
     written, for the rows of a subquery put in place of `ROWS` (the quarantined ones).
     `release()`: frees what was registered, once the files are appended.
+    `corrections`: whether candidates can be corrections at all (False: the store skips the
+    statements that link corrections to their targets).
     """
 
     source_kind: str
@@ -62,6 +64,7 @@ class PreparedBatch:
     candidates: str
     rejected: str
     raw_sql: dict[int, str]
+    corrections: bool = True
     release: Callable[[], None] = field(default=lambda: None)
 
 

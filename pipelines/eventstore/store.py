@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows
+from pipelines.eventstore.batch import BATCH_ROWS, ROWS, Offer, PreparedBatch, arrow_rows
 
 
 @dataclass(frozen=True)
@@ -131,11 +131,13 @@ UPDATE {judged} SET verdict = 'awaiting_target',
              || ', which is not stored yet: the row waits here and is applied when that record arrives'
 WHERE verdict = 'new' AND stream_id IS NULL AND resolved_stream IS NULL
 """
-_VERSIONS_SQL = """
--- a repeat of a row that found no target is not a duplicate of anything stored
+# a repeat of a row that found no target is not a duplicate of anything stored
+_AWAITING_REPEATS_SQL = """
 UPDATE {judged} SET verdict = 'awaiting_target', reason = t.reason
 FROM (SELECT event_id, reason FROM {judged} WHERE verdict = 'awaiting_target') AS t
-WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id;
+WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id
+"""
+_VERSIONS_SQL = """
 -- the version of each new event within its stream, continuing what is stored, in append order
 UPDATE {judged} SET stream_version = v.version
 FROM (
@@ -163,10 +165,12 @@ def _judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
     judged = _judged(prepared)
     hint = {"hint": prepared.wording.conflict_hint}
     con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, judged=judged), hint)
-    con.execute(_RESOLVE_STORED_SQL.format(judged=judged))
-    while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchone()[0]:
-        pass
-    con.execute(_AWAITING_SQL.format(judged=judged), {"label": prepared.wording.correction_label})
+    if prepared.corrections:
+        con.execute(_RESOLVE_STORED_SQL.format(judged=judged))
+        while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchall()[0][0]:
+            pass
+        con.execute(_AWAITING_SQL.format(judged=judged), {"label": prepared.wording.correction_label})
+        con.execute(_AWAITING_REPEATS_SQL.format(judged=judged))
     con.execute(_VERSIONS_SQL.format(judged=judged))
 
 
@@ -369,20 +373,25 @@ def _insert_events(
     )
     con.register("chunk_appended", appended)
     try:
-        con.execute(
+        events = arrow_rows(
+            con,
             f"""
-            INSERT INTO events.event_store (position, event_id, source_kind, stream_id, stream_version, event_type,
-                schema_version, occurred_on, recorded_at, batch_id, source_row, payload, content_hash,
-                corrects_event_id)
             SELECT a.position, a.event_id, a.source_kind, a.stream_id, a.stream_version, c.event_type,
-                   c.schema_version, c.occurred_on, $recorded_at::TIMESTAMPTZ, a.batch_id, a.source_row, c.payload,
-                   a.content_hash, a.corrects_event_id
+                   c.schema_version, c.occurred_on, $recorded_at::TIMESTAMPTZ AS recorded_at, a.batch_id, a.source_row,
+                   c.payload, a.content_hash, a.corrects_event_id
             FROM chunk_appended AS a JOIN ({payloads}) AS c USING (source_kind, file_no, source_row)
             """,
             {"recorded_at": recorded_at},
         )
     finally:
         con.unregister("chunk_appended")
+    # Whole row groups: the threads of a join hand over partial batches, and a part-filled row
+    # group in the middle of the table is rewritten with all after it at the checkpoint.
+    con.register("chunk_events", pa.Table.from_batches(events.combine_chunks().to_batches(BATCH_ROWS), events.schema))
+    try:
+        con.execute(f"INSERT INTO events.event_store ({', '.join(events.column_names)}) SELECT * FROM chunk_events")
+    finally:
+        con.unregister("chunk_events")
 
 
 def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:

@@ -179,10 +179,9 @@ def typed_sql(kind: SourceKind) -> str:
             joins.append(join)
     enrich = f", {kind.enrich_columns}" if kind.enrich_columns else ""
     return f"""
-    SELECT t.* {enrich}
-    FROM (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
-          FROM {_cells(kind)} AS g {" ".join(joins)}) AS t
-    {kind.enrich_joins}
+    WITH t AS (SELECT g.file_no, g.source_row, {", ".join(items)}, g.extra
+               FROM {_cells(kind)} AS g {" ".join(joins)})
+    SELECT t.* {enrich} FROM t {kind.enrich_joins}
     """
 
 
@@ -191,8 +190,8 @@ def payload_sql(kind: SourceKind, value=lambda f: f"t.{f.name}", extra: str = "t
     `extra`, keys in name order, each value serialised from its type by DuckDB. The text depends
     only on the typed values (not on column order, header spelling or blank fields), so its md5
     is the record's content identity, and a new optional field changes nothing."""
-    parts = [(f.name, f"to_json({value(f)})") for f in kind.fields if f.payload] + [("extra", extra)]
-    members = [f"CASE WHEN {v} IS NOT NULL THEN '\"{name}\":' || {v} END" for name, v in sorted(parts)]
+    parts = [(f.name, value(f), f"to_json({value(f)})") for f in kind.fields if f.payload] + [("extra", extra, extra)]
+    members = [f"CASE WHEN {v} IS NOT NULL THEN '\"{name}\":' || {text} END" for name, v, text in sorted(parts)]
     return f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')"
 
 
@@ -340,5 +339,6 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
         candidates=f"{kind.name}_candidates",
         rejected=f"{kind.name}_rejected",
         raw_sql=raw_sql,
+        corrections=kind.correction is not None,
         release=release,
     )

@@ -26,7 +26,7 @@ from pipelines.eventstore import store
 from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
 from pipelines.eventstore.store import BatchResult
 from pipelines.ingest.errors import RefusedFile
-from pipelines.ingest.prepare import prepare
+from pipelines.ingest.prepare import prepare, set_up
 from pipelines.ingest.readers import Grid, HeaderAt, combine_header, head_rows, read_grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS, by_name
@@ -198,6 +198,7 @@ def ingest_files(
                 progress(r)
 
     done: dict[int, BatchResult] = {}  # file_no -> what became of a file of an earlier chunk
+    ready: set[str] = set()  # kinds whose lookups are built on the connection
 
     for offer, grid in _offers(con, files, kinds):
         if offer.copy_of in done:  # the same bytes as a file of an earlier chunk: as that one went
@@ -210,6 +211,9 @@ def ingest_files(
             )  # fmt: skip
         offers.append(offer)
         if grid:
+            if grid[0].name not in ready:  # its lookups while the next files are read, not after
+                set_up(con, (grid[0],))
+                ready.add(grid[0].name)
             grids[offer.file_no] = grid
             rows += grid[1].table.num_rows
         if rows >= chunk_rows:

@@ -353,11 +353,10 @@ def rules() -> list[pa.Check]:
 
 # The first submission of each firm in each survey: the earliest in the files being read, or the
 # earliest already stored; a later one is quarantined whole (rules), whatever it answers.
-FIRST_SUBMISSION_COLUMNS = (
-    "CASE WHEN t.firm_id IS NOT NULL THEN least(min(t.submitted_at) OVER (PARTITION BY t.survey, t.firm_id), "
-    "stored.first_submitted_at) END AS first_submitted_at"
-)
+FIRST_SUBMISSION_COLUMNS = "least(here.first_submitted_at, stored.first_submitted_at) AS first_submitted_at"
 FIRST_SUBMISSION_JOINS = """
+LEFT JOIN (SELECT survey, firm_id, min(submitted_at) AS first_submitted_at FROM t GROUP BY ALL) AS here
+    ON here.survey = t.survey AND here.firm_id = t.firm_id
 LEFT JOIN (
     SELECT payload->>'survey' AS survey, payload->>'firm_id' AS firm_id,
            min(CAST(payload->>'submitted_at' AS TIMESTAMP)) AS first_submitted_at
