@@ -814,6 +814,21 @@ def test_a_requeue_that_accepts_a_record_applies_its_waiting_correction(warehous
     assert ev["HAN-2"]["stream_id"] == ev["HAN-1"]["stream_id"] and ev["HAN-2"]["stream_version"] == 2
 
 
+def test_whole_batches_puts_the_part_filled_batches_together_at_the_end():
+    import pyarrow as arrow
+
+    from pipelines.eventstore.batch import BATCH_ROWS, whole_batches
+
+    sizes = [BATCH_ROWS, 5, BATCH_ROWS, BATCH_ROWS - 3, 7]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    table = arrow.Table.from_batches(
+        [arrow.record_batch({"n": arrow.array(range(s, s + k), arrow.int64())}) for s, k in zip(starts, sizes)]
+    )
+    rebatched = whole_batches(table)
+    assert [b.num_rows for b in rebatched.to_batches()] == [BATCH_ROWS, BATCH_ROWS, BATCH_ROWS, 9]
+    assert sorted(rebatched.column("n").to_pylist()) == list(range(sum(sizes)))
+
+
 def test_an_append_of_many_events_is_written_into_the_file_once_not_through_the_log(warehouse, src):
     """A writer attaches the warehouse with row groups of WRITER_ROW_GROUP_SIZE rows: the full row
     groups of an append go straight into the database file, so the write-ahead log holds only the

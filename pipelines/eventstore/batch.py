@@ -26,6 +26,17 @@ def arrow_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = N
         con.execute("RESET SESSION arrow_lossless_conversion")  # pandas frames keep plain Arrow types
 
 
+def whole_batches(table: arrow.Table) -> arrow.Table:
+    """The table in batches of BATCH_ROWS rows, but one: the part-filled batches a parallel query
+    leaves are put together at the end (only their rows are copied)."""
+    batches = table.to_batches()
+    whole = [b for b in batches if b.num_rows == BATCH_ROWS]
+    parts = [b for b in batches if b.num_rows != BATCH_ROWS]
+    if len(parts) > 1:
+        parts = arrow.Table.from_batches(parts, table.schema).combine_chunks().to_batches(BATCH_ROWS)
+    return arrow.Table.from_batches(whole + parts, table.schema)
+
+
 @dataclass(frozen=True)
 class FileInfo:
     path: Path

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines.eventstore.batch import BATCH_ROWS, ROWS, Offer, PreparedBatch, arrow_rows
+from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows, whole_batches
 
 
 @dataclass(frozen=True)
@@ -385,9 +385,9 @@ def _insert_events(
         )
     finally:
         con.unregister("chunk_appended")
-    # Whole row groups: the threads of a join hand over partial batches, and a part-filled row
-    # group in the middle of the table is rewritten with all after it at the checkpoint.
-    con.register("chunk_events", pa.Table.from_batches(events.combine_chunks().to_batches(BATCH_ROWS), events.schema))
+    # Whole row groups: the threads of a join hand over part-filled batches, and a part-filled row
+    # group amid the table is rewritten, with all that follow it, at the checkpoint.
+    con.register("chunk_events", whole_batches(events))
     try:
         con.execute(f"INSERT INTO events.event_store ({', '.join(events.column_names)}) SELECT * FROM chunk_events")
     finally:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as arrow
 
 from pipelines.eventstore.batch import BATCH_ROWS, ROWS, PreparedBatch, arrow_rows
-from pipelines.ingest.fields import DATE, Field, unique_names
+from pipelines.ingest.fields import Field, unique_names
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.validate import failures
@@ -250,11 +250,22 @@ def _raw_sql(view: str, header: list[str]) -> str:
 _PANDAS_TYPES = {arrow.bool_(): pd.BooleanDtype(), arrow.int64(): pd.Int64Dtype()}
 
 
-def _validation_frame_sql(kind: SourceKind) -> str:
-    # dates as timestamps: pandas keeps those as datetime64, not as Python date objects
-    cols = [f"{f.name}::TIMESTAMP AS {f.name}" if f.type is DATE else f.name for f in kind.fields]
-    excluded = ", ".join(["extra", *kind.fields.names])
-    return f"SELECT * EXCLUDE ({excluded}), {', '.join(cols)} FROM {kind.name}_typed"
+def _validation_frame(kind: SourceKind, typed: arrow.Table) -> pd.DataFrame:
+    """The typed rows as pandera checks them, without the payload's `extra`: dates as timestamps
+    (pandas keeps those as datetime64, not as Python date objects), DuckDB's lossless booleans as
+    plain ones. Taken from the Arrow columns themselves (a query would export them all again); in
+    one chunk, as pandas takes a check's failing rows from every column, and a take over many
+    chunks first copies the column whole."""
+    fields = kind.fields.names
+    columns = {}
+    for name in [n for n in typed.column_names if n not in fields and n != "extra"] + list(fields):
+        column = typed.column(name)
+        if column.type == arrow.bool8():
+            column = column.cast(arrow.bool_())
+        elif arrow.types.is_date(column.type):
+            column = column.cast(arrow.timestamp("us"))
+        columns[name] = column
+    return arrow.table(columns).combine_chunks().to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 def set_up(con: duckdb.DuckDBPyConnection, kinds: tuple[SourceKind, ...]) -> None:
@@ -303,12 +314,8 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     # other: they run at once, and the candidates are the shaped rows that passed.
     with ThreadPoolExecutor(max_workers=1) as pool:
         shaping = pool.submit(_shape, con.cursor(), kind, typed)
-        # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects; in
-        # one chunk, as pandas takes a check's failing rows from every column, and a take over many
-        # chunks first copies the column whole
-        frame = con.sql(_validation_frame_sql(kind)).to_arrow_table().combine_chunks()
-        frame = frame.to_pandas(types_mapper=_PANDAS_TYPES.get)
-        con.register(f"{kind.name}_failures_frame", failures(frame, raw_schema(kind)))
+        # through Arrow: pandas keeps the strings Arrow-backed instead of building Python objects
+        con.register(f"{kind.name}_failures_frame", failures(_validation_frame(kind, typed), raw_schema(kind)))
         con.register(f"{kind.name}_shaped", shaping.result())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {kind.name}_failures AS SELECT * FROM {kind.name}_failures_frame")
     con.unregister(f"{kind.name}_failures_frame")
