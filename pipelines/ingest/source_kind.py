@@ -46,7 +46,8 @@ class SourceKind:
     header_rows: int = 1  # 1, or 2 for a header split over two rows (merged group cells above)
     schema_version: int = 1
     correction: Correction | None = None
-    # extra typed columns for the rules, e.g. reference flags: SQL select items and joins over `t`
+    # extra typed columns for the rules, e.g. reference flags: SQL select items and joins over `t`,
+    # the typed rows (a join may read `t` again, e.g. to group it)
     enrich_columns: str = ""
     enrich_joins: str = ""
     # row rules beyond each field's own type and required checks (pandera, on the typed rows)
