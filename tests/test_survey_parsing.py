@@ -11,15 +11,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
 from helpers import batches, ingest, quarantine, query, write_csv, write_xlsx
 
 from pipelines import warehouse as wh
 from pipelines.ingest.requeue import requeue
-from pipelines.ingest.sources.survey import MASK, SURVEY, mask_personal, question_column
+from pipelines.ingest.sources.survey import (
+    MASK,
+    STAMP_BY_PATTERN,
+    STAMP_GOOGLE_FORMS,
+    SURVEY,
+    mask_personal,
+    question_column,
+)
 
 FIRM_A, FIRM_B, FIRM_C = "202-81-00011", "401-81-12345", "403-86-55555"
 OPEN = "[동의] 열린 수출상담회"
@@ -351,6 +361,27 @@ def test_bad_timestamps_are_quarantined(warehouse, src):
     assert got[2007].startswith("타임스탬프/submitted_at '어제 오후' is empty or not a date and time")
     assert got[3007].startswith("타임스탬프/submitted_at '2023. 2. 30 오후 3:00:00' is empty or not")
     assert "is outside 2000-01-01 … today" in got[4007]
+
+
+def test_google_forms_stamps_read_by_strptime_give_what_the_pattern_gives():
+    """The strptime fast path reads only what the pattern reads too, to the same time: out-of-range
+    months, days, hours, minutes and seconds, 오전/오후 or AM/PM or neither, spacing variants."""
+    parts = itertools.product(
+        ["2023", "2024", "0999"], ["2", "02", "12", "13", "0"], ["1", "09", "29", "30", "31", "32"],
+        ["오전", "오후", "AM", "pm", ""], ["0", "1", "09", "11", "12", "13"], ["00", "5", "59", "60"],
+        ["00", "7", "59", "60", "5.5"], [" ", "  ", ""],
+    )  # fmt: skip
+    texts = [f"{y}.{sp}{m}.{sp}{d} {noon} {h}:{mi}:{s}" for y, m, d, noon, h, mi, s, sp in parts]
+    con = duckdb.connect()
+    con.register("stamps", pa.table({"x": texts}))
+    fast, pattern = STAMP_GOOGLE_FORMS.format(x="x"), STAMP_BY_PATTERN.format(x="x")
+    read, differ = con.execute(
+        f"SELECT count({fast}), count(*) FILTER ({fast} IS NOT NULL AND {fast} IS DISTINCT FROM {pattern}) FROM stamps"
+    ).fetchone()
+    assert differ == 0
+    assert read > 1000  # the fast path is taken, not always falling through
+    google = STAMP_GOOGLE_FORMS.format(x="'2023. 5. 18 오후 3:12:45'")
+    assert con.execute(f"SELECT {google}").fetchone()[0] == dt.datetime(2023, 5, 18, 15, 12, 45)
 
 
 def test_surveys_and_centre_logs_in_one_folder_are_each_recognised(warehouse, src):

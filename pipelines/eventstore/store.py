@@ -102,8 +102,7 @@ SELECT c.*, s.position AS stored_position,
                                    ELSE ' of ' || f.file_name END
             || '); ' || $hint
     END AS reason,
-    NULL::UUID AS resolved_stream,
-    NULL::INTEGER AS stream_version
+    NULL::UUID AS resolved_stream
 FROM c
 LEFT JOIN events.event_store AS s USING (event_id)
 LEFT JOIN events.ingest_batches AS b ON b.batch_id = s.batch_id
@@ -137,21 +136,6 @@ UPDATE {judged} SET verdict = 'awaiting_target', reason = t.reason
 FROM (SELECT event_id, reason FROM {judged} WHERE verdict = 'awaiting_target') AS t
 WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {judged}.event_id = t.event_id
 """
-_VERSIONS_SQL = """
--- the version of each new event within its stream, continuing what is stored, in append order
-UPDATE {judged} SET stream_version = v.version
-FROM (
-    SELECT j.file_no, j.source_row,
-           coalesce(s.stored_version, 0)
-             + row_number() OVER (PARTITION BY j.stream ORDER BY j.file_no, j.depth, j.source_row) AS version
-    FROM (SELECT file_no, source_row, depth, coalesce(stream_id, resolved_stream) AS stream
-          FROM {judged} WHERE verdict = 'new') AS j
-    LEFT JOIN (SELECT stream_id, max(stream_version) AS stored_version FROM events.event_store
-               WHERE stream_id IN (SELECT coalesce(stream_id, resolved_stream) FROM {judged} WHERE verdict = 'new')
-               GROUP BY stream_id) AS s ON s.stream_id = j.stream
-) AS v
-WHERE {judged}.file_no = v.file_no AND {judged}.source_row = v.source_row
-"""
 
 
 def _judged(prepared: PreparedBatch) -> str:
@@ -171,7 +155,6 @@ def _judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
             pass
         con.execute(_AWAITING_SQL.format(judged=judged), {"label": prepared.wording.correction_label})
         con.execute(_AWAITING_REPEATS_SQL.format(judged=judged))
-    con.execute(_VERSIONS_SQL.format(judged=judged))
 
 
 class _Discard(Exception):
@@ -217,9 +200,11 @@ def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
             _judge(con, batch)
         if prepared:
             _insert_events(con, list(prepared.values()), after, started)
+            requeued = any(o.action == "requeue" for o in offers)
             for batch in prepared.values():
                 _insert_quarantine(con, batch)
-                _insert_resolutions(con, batch, after)
+                if requeued:
+                    _insert_resolutions(con, batch, after)
         counts = _counts(con, list(prepared.values()), after)
         rows_in = {n: rows for p in prepared.values() for n, rows in p.rows_in.items()}
         results: list[BatchResult] = []
@@ -349,21 +334,28 @@ def _insert_events(
     con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after: int, recorded_at: dt.datetime
 ) -> None:
     # Files in order; in each, originals, then corrections link by link, each in row order: a
-    # correction always gets a later position than the event it corrects. Everything but the
-    # payload is settled on the narrow verdicts first; the payloads then join once.
+    # correction always gets a later position than the event it corrects, and the next version of
+    # its stream (continuing what is stored). Everything but the payload is settled on the narrow
+    # verdicts first; the payloads then join once.
     new = " UNION ALL ".join(
         f"""SELECT '{p.source_kind}' AS source_kind, file_no, source_row, depth, event_id,
-                   coalesce(stream_id, resolved_stream) AS stream_id, stream_version, content_hash, corrects_event_id
+                   coalesce(stream_id, resolved_stream) AS stream_id, content_hash, corrects_event_id
             FROM {_judged(p)} WHERE verdict = 'new'"""
         for p in prepared
     )
+    order = "n.file_no, n.depth, n.source_row"
     # As Arrow batches, like the candidates: both sides of the join below are then scanned, and
     # the events written, by every thread.
     appended = arrow_rows(
         con,
         f"""
-        SELECT n.*, f.batch_id, {after} + row_number() OVER (ORDER BY n.file_no, n.depth, n.source_row) AS position
-        FROM ({new}) AS n JOIN chunk_files AS f USING (file_no)
+        WITH n AS ({new})
+        SELECT n.*, f.batch_id, {after} + row_number() OVER (ORDER BY {order}) AS position,
+               CAST(coalesce(s.stored_version, 0) + row_number() OVER (PARTITION BY n.stream_id ORDER BY {order})
+                    AS INTEGER) AS stream_version
+        FROM n JOIN chunk_files AS f USING (file_no)
+        LEFT JOIN (SELECT stream_id, max(stream_version) AS stored_version FROM events.event_store
+                   WHERE stream_id IN (SELECT stream_id FROM n) GROUP BY stream_id) AS s USING (stream_id)
         """,
     )
     payloads = " UNION ALL ".join(

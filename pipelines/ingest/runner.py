@@ -223,8 +223,10 @@ def ingest_files(
             offers, grids, rows = [], {}, 0
     if offers:
         emit(flush(con, offers, grids))
-    if any(r.status == "loaded" and r.accepted for r in results):
-        emit(requeue(con, codes=("awaiting_target",), kinds=kinds))
+    # only a correction can wait for its target
+    waiting = tuple(k for k in kinds if k.correction)
+    if waiting and any(r.status == "loaded" and r.accepted for r in results):
+        emit(requeue(con, codes=("awaiting_target",), kinds=waiting))
     return results
 
 
