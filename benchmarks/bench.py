@@ -129,6 +129,33 @@ def _side_by_side(work: Path, kind: str, csvs: list[str], rounds: int) -> dict:
     }
 
 
+def _excerpts(work: Path, by_kind: dict[str, list[str]], lines: int = 20) -> dict[str, list[str]]:
+    """Per kind, the first lines of its first file as a file of its own: what an ingest costs
+    whatever the volume (opening, migrating, lookups, statements, commit)."""
+    out = {}
+    for kind, csvs in by_kind.items():
+        head = "".join(Path(csvs[0]).read_text(encoding="utf-8").splitlines(keepends=True)[:lines])
+        path = work / "excerpts" / kind / Path(csvs[0]).name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(head, encoding="utf-8")
+        out[kind] = [str(path)]
+    return out
+
+
+def _times_over(work: Path, csvs: list[str], times: int) -> list[str]:
+    """The files `times` over under new names, each copy's bytes made distinct (spaces after its
+    last cell, which typing trims): as much again to ingest, not duplicates."""
+    paths = []
+    for i in range(times):
+        for src in map(Path, csvs):
+            path = work / f"x{times}" / f"{src.stem}_{i}.csv"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(src.read_text(encoding="utf-8").rstrip("\n") + " " * i + "\n", encoding="utf-8")
+            paths.append(str(path))
+    return paths
+
+
 def _report(kind: str, m: dict, rounds: int) -> str:
     base_s, ingest_s = min(m["base_times"]), min(m["ingest_times"])
     ratios = sorted(i / b for i, b in zip(m["ingest_times"], m["base_times"]))
@@ -140,6 +167,11 @@ def _report(kind: str, m: dict, rounds: int) -> str:
 {m["events"] / ingest_s:,.0f} events/s
     ratio ingest / read_csv        {ingest_s / base_s:>8.2f} of the bests (goal: at most 2)
                                    per round, sorted: {", ".join(f"{r:.2f}" for r in ratios)}"""
+
+
+def _fixed(kind: str, m: dict) -> str:
+    base_s, ingest_s = min(m["base_times"]), min(m["ingest_times"])
+    return f"    {KIND_TITLES[kind]:<15} read_csv {base_s:.3f} s   ingest {ingest_s:.3f} s   ({m['rows']} rows)\n"
 
 
 def _dbt_build(warehouse: Path) -> float:
@@ -167,6 +199,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2023)
     ap.add_argument("--out", default=str(PROJECT_DIR / "bench_out"))
     ap.add_argument("--rounds", type=int, default=3, help="alternated baseline/ingest rounds (default 3)")
+    ap.add_argument("--survey-times", type=int, default=10, help="the surveys measured again this many times over")
     args = ap.parse_args()
 
     work, sources = _generated(Path(args.out), args.scale, args.seed)
@@ -175,8 +208,12 @@ def main() -> None:
     print(f"sources: {len(files)} files, {size / 2**20:.1f} MiB under {sources}", flush=True)
 
     # 0. per source kind: DuckDB's read_csv of its CSV files (UTF-8 copies) into a table of a
-    #    fresh file, against the project's ingest of the very same copies
-    kinds = {kind: _side_by_side(work, kind, csvs, args.rounds) for kind, csvs in _utf8_copies(work, files).items()}
+    #    fresh file, against the project's ingest of the very same copies; then what either costs
+    #    for a 20-line file, and the surveys (the smallest volume) ten times over
+    by_kind = _utf8_copies(work, files)
+    kinds = {kind: _side_by_side(work, kind, csvs, args.rounds) for kind, csvs in by_kind.items()}
+    excerpts = {kind: _side_by_side(work, kind, csvs, args.rounds) for kind, csvs in _excerpts(work, by_kind).items()}
+    surveys_x = _side_by_side(work, "survey", _times_over(work, by_kind["survey"], args.survey_times), args.rounds)
 
     # 1. ingest alone, in this process
     warehouse = _fresh(work / "ingest.duckdb")
@@ -213,6 +250,9 @@ def main() -> None:
     print(
         f"""
 benchmark, scale {args.scale} ({os.cpu_count()} cores){"".join(_report(k, m, args.rounds) for k, m in kinds.items())}
+  one 20-line file of each kind (the cost of an ingest whatever its volume), best of {args.rounds}
+{"".join(_fixed(k, m) for k, m in excerpts.items())}\
+  surveys {args.survey_times} times over, as distinct files{_report("survey", surveys_x, args.rounds)}
   all sources (CSV and spreadsheets) in one ingest
   rows in the files           {rows_in:>12,}
   events stored               {accepted:>12,}
