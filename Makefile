@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EXPORT_YEAR ?= 2025
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test lint browser ui bench clean
+.PHONY: setup run test lint validate browser ui bench clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -35,13 +35,16 @@ run: setup  ## ingest the bundled sources/, build every mart, export $(EXPORT_YE
 	$(BIN)/python -m pipelines run
 	$(BIN)/python -m pipelines export --year $(EXPORT_YEAR)
 
-test: setup lint browser  ## lint, then the whole test suite
+test: setup lint validate browser  ## lint, load the code location as the UI does, then the whole test suite
 	$(BIN)/python -m pytest
 
 lint: setup  ## ruff (Python) and sqlfluff (dbt models)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
+
+validate: setup  ## the Dagster code location loads as `make ui` and the daemon load it
+	$(BIN)/dagster definitions validate -m pipelines.definitions
 
 # The report's browser test needs headless Chromium (and Korean fonts for its page text): Debian's
 # packages, installed when missing and apt-get is usable; otherwise that one test is skipped.

@@ -95,12 +95,12 @@ def test_schedules_build_monthly_and_freeze_and_export_the_past_year_in_january(
         "0 6 2 * *", "ingest_and_build", "Asia/Seoul"
     )  # fmt: skip
     yearly = defs.resolve_schedule_def("yearly_freeze_and_export")
-    assert (yearly.cron_schedule, yearly.job_name) == ("0 7 15 1 *", "annual_export")
+    assert (yearly.cron_schedule, yearly.job_name) == ("0 7 15 1 *", "freeze_and_export")
     request = defs_module.yearly_freeze_and_export(
         dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 1, 15, 7))
     )
     assert request.partition_key == "2025"
-    assert "2025" in defs.resolve_job_def("annual_export").partitions_def.get_partition_keys(
+    assert "2025" in defs.resolve_job_def("freeze_and_export").partitions_def.get_partition_keys(
         current_time=dt.datetime(2026, 1, 15)
     )
 
