@@ -256,3 +256,27 @@ def test_an_api_error_answer_and_an_entity_bomb_are_refused_by_name(warehouse, s
     assert "no known header" in results["a_전국_20230120.xml"]["reason"]  # no <item>: nothing to recognise
     assert "the API answered an error: 30 SERVICE KEY ERROR." in results["b_전국_20230120.xml"]["reason"]
     assert "not a readable XML file (EntitiesForbidden" in results["c_전국_20230120.xml"]["reason"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_empty_table_loads_as_no_figures_and_breaks_no_other_file_of_its_chunk(warehouse, src, fmt):
+    """A K-stat download with its title rows and header but no data rows, read in one chunk with
+    the bundled trade files (its null-typed columns once broke the chunk's concatenation)."""
+    from helpers import cli
+
+    bundled = sorted((Path(__file__).resolve().parents[1] / "sources" / "trade").iterdir())
+    for f in bundled:
+        (src / f.name).write_bytes(f.read_bytes())
+    empty = [*TITLE, COUNTRY_HEADER]
+    if fmt == "csv":
+        write_csv(src / "전북_국가별_빈표_2022.csv", empty, "utf-8-sig")
+    else:
+        _xlsx(src / "전북_국가별_빈표_2022.xlsx", empty)
+    out = cli("ingest", str(src), "--warehouse", str(warehouse))
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    ledger = {Path(b["file_path"]).name: b for b in batches(warehouse)}
+    assert len(ledger) == len(bundled) + 1 and {b["status"] for b in ledger.values()} == {"loaded"}
+    blank = ledger[f"전북_국가별_빈표_2022.{fmt}"]
+    assert (blank["rows_in"], blank["rows_accepted"]) == (0, 0)
+    assert "no data rows" in blank["reason"] and "no data rows" in out.stdout
+    assert all(b["rows_accepted"] > 0 for name, b in ledger.items() if name != blank["file_name"])

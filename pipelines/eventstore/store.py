@@ -22,6 +22,8 @@ import pyarrow as pa
 
 from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows, whole_batches
 
+NO_ROWS = "no data rows under its header: a file without records, nothing to load"
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -301,7 +303,7 @@ def _batch_result(
         accepted,
         duplicates,
         quarantined,
-        None,
+        None if rows_in[o.file_no] else NO_ROWS,
         first,
         last,
     ), None

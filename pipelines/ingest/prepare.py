@@ -77,8 +77,11 @@ def _canonical(kind: SourceKind, file_no: int, grid: Grid) -> tuple[arrow.Table,
     mapped = kind.fields.map_header(grid.header)
     n = grid.table.num_rows
     file_col = arrow.array(np.full(n, file_no, dtype=np.int32))
-    rows = grid.table.column("source_row")
-    by_field = {name: grid.table.column(f"c{i}") for i, name in mapped.items()}
+    rows = grid.table.column("source_row").cast(arrow.int64())
+    # Cells are text whatever a reader built (an empty column comes out typed null): one file's
+    # shape must not break the concatenation of its chunk.
+    text = {i: grid.table.column(f"c{i}").cast(arrow.string()) for i in range(len(grid.header))}
+    by_field = {name: text[i] for i, name in mapped.items()}
     cells = {name: by_field.get(name, arrow.nulls(n, arrow.string())) for name in kind.fields.names}
     table = arrow.table({"file_no": file_col, "source_row": rows, **cells})
     extras = [
@@ -87,7 +90,7 @@ def _canonical(kind: SourceKind, file_no: int, grid: Grid) -> tuple[arrow.Table,
                 "file_no": file_col,
                 "source_row": rows,
                 "k": arrow.array([name] * n, arrow.string()),
-                "v": grid.table.column(f"c{i}"),
+                "v": text[i],
             }
         )
         for i, name in enumerate(unique_names(grid.header))

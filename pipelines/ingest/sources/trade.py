@@ -464,7 +464,9 @@ def reshape(grid: Grid) -> Grid:
         record = {name: arrow.array([value] * m, arrow.string()) for name, value in constant.items()}
         record |= dims
         record["period"] = arrow.array(record_periods, arrow.string())
-        record["status"] = arrow.array(["final" if whole and ended[p] else "partial" for p in record_periods])
+        record["status"] = arrow.array(
+            ["final" if whole and ended[p] else "partial" for p in record_periods], arrow.string()
+        )
         record["file_row"] = pc.cast(pc.take(rows, take), arrow.string())
         for i, p, field in measures:
             if p == prefix:
