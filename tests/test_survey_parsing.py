@@ -112,6 +112,24 @@ def test_csv_in_utf8_bom_or_cp949_with_korean_am_pm_timestamps(warehouse, src, e
     assert [d for (d,) in occurred] == [dt.date(2023, 12, 4), dt.date(2023, 12, 5)]
 
 
+def test_full_width_and_spaced_spellings_of_an_answer_are_answers(warehouse, src):
+    """Every spelling a keyboard makes of 1-4 is the answer: full-width digits like the trailing
+    and ideographic spaces (once the one spelling that was quarantined)."""
+    path = write_survey(
+        src / "2023_만족도.csv",
+        [
+            row("2023. 12. 4 오후 3:12:45", FIRM_A, "４", "３ ", "\u3000２"),
+            row("2023. 12. 4 오후 3:20:00", FIRM_B, "4 ", "\u30003", "２\u3000"),
+        ],
+    )
+    [result] = ingest(warehouse, path)
+    assert (result.accepted, result.quarantined) == (6, 0), reasons(warehouse)
+    got = {k: v["answer"] for k, v in answers(warehouse).items()}
+    assert [got[(f, "open_consultation", "agreement")] for f in (FIRM_A, FIRM_B)] == [4, 4]
+    assert [got[(f, "open_consultation", "importance")] for f in (FIRM_A, FIRM_B)] == [3, 3]
+    assert [got[(f, "interpretation", "agreement")] for f in (FIRM_A, FIRM_B)] == [2, 2]
+
+
 def test_scale_labels_and_numbers_give_the_same_answers(warehouse, src):
     path = write_survey(
         src / "labels.csv",

@@ -176,12 +176,16 @@ _SUFFIXED = re.compile(r"^(?P<q>[^\[]*(?:동의|중요|agree|importan)[^\[]*?)\s
 # Headers that name personal data: never read, even when written like a question column.
 PERSONAL_HEADERS = ("성명", "이름", "연락처", "전화", "휴대폰", "핸드폰", "이메일", "메일", "주소", "담당자",
                     "email", "phone", "mobile", "name", "address")  # fmt: skip
-# Personal data written into a kept cell: phone numbers (010-1234-5678, 02 123 4567, +82 10 …) and
-# e-mail addresses are masked. A registration number never starts with 0, so it is never taken for one.
+# Personal data written into a kept cell: phone numbers (010-1234-5678, 02 123 4567, +82 10 …,
+# 0082-10-…, +82-(0)10-…) and e-mail addresses are masked. Kept cells are first normalised (NFKC:
+# full-width digits, ＠ and spaces; every dash to `-`), so a spelling is masked whatever keyboard
+# typed it. A registration number never starts with 0, so it is never taken for a phone number.
 # RE2 patterns (pyarrow masks whole columns at once): digits, letters and spaces in any script; a
 # phone number stands between non-digits, which RE2 matches (no look-around) and puts back.
-_D, _SP = r"\p{Nd}", r"\s\p{Z}"  # a digit, and a space (in a character class), in any script
-_PHONE_NUMBER = rf"(?:\+[{_SP}]?82[{_SP}.-]?0?|0){_D}{{1,2}}[{_SP}.)-]{{0,2}}{_D}{{3,4}}[{_SP}.-]?{_D}{{4}}"
+_D, _SEP = r"\p{Nd}", r"[\s\p{Z}.()-]"  # a digit, and what people put between digit groups
+_DASHES = r"[\p{Pd}\x{2212}]"  # hyphens, en and em dashes, the minus sign
+_PHONE_PREFIX = rf"(?:(?:\+|00){_SEP}{{0,2}}82{_SEP}{{0,3}}(?:\(0\){_SEP}{{0,2}}|0)?|0)"
+_PHONE_NUMBER = rf"{_PHONE_PREFIX}{_D}{{1,2}}{_SEP}{{0,3}}{_D}{{3,4}}{_SEP}{{0,3}}{_D}{{4}}"
 _PHONE = rf"(^|\P{{Nd}})({_PHONE_NUMBER})(\P{{Nd}}|$)"
 _EMAIL = r"[\p{L}\p{N}_.+-]+@[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+"
 MASK = "[개인정보 삭제]"
@@ -212,13 +216,14 @@ def question_column(header: str) -> tuple[str, str] | None:
 
 
 def _masked(column: arrow.ChunkedArray | arrow.Array) -> arrow.Array:
-    """A column with phone numbers and e-mail addresses replaced by MASK: each distinct text once
-    (answer columns repeat a few), and only the texts that hold one are rewritten (finding is
-    cheap, replacing cost ten times more)."""
+    """A column normalised (NFKC, dashes) with phone numbers and e-mail addresses replaced by
+    MASK: each distinct text once (answer columns repeat a few), and only the texts that hold one
+    are rewritten (finding is cheap, replacing cost ten times more)."""
     if isinstance(column, arrow.ChunkedArray):
         column = column.combine_chunks()
     encoded = pc.dictionary_encode(column)
-    texts = encoded.dictionary
+    texts = pc.utf8_normalize(encoded.dictionary, "NFKC")
+    texts = _replace_where(texts, pc.match_substring_regex(texts, _DASHES), _DASHES, "-")
     texts = _replace_where(texts, pc.match_substring(texts, "@"), _EMAIL, MASK)
     # twice: a number right after another (`010-1234-5678,010-…`) lost its left neighbour to the first
     for _ in range(2):
