@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EXPORT_YEAR ?= 2025
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test lint validate browser ui bench clean
+.PHONY: setup run test lint validate browser ui bench reliability clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -62,6 +62,9 @@ ui: setup  ## the Dagster UI on http://127.0.0.1:3000
 
 bench: setup  ## scale-40 benchmark: ingest events/s, dbt build s, full run s, peak memory
 	$(BIN)/python benchmarks/bench.py --scale 40
+
+reliability: setup  ## hostile inputs, killed commands and concurrent users, seeded; the last line sums them up
+	$(BIN)/python -m reliability --seed 2026
 
 clean:  ## remove generated files (not .venv)
 	rm -rf dbt_project/target dbt_project/logs .dagster bench_out exports warehouse/*.duckdb warehouse/*.wal

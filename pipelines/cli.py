@@ -17,6 +17,24 @@ from pathlib import Path
 from pipelines.config import sources_dir, warehouse_path
 
 
+def _seeds_ready() -> bool:
+    """The seeds checked before anything reads them (reference.check_seeds): one an editor saved
+    in another form is rewritten, and said so; a malformed one stops the command."""
+    from pipelines.reference import SeedError, check_seeds
+
+    try:
+        notes = check_seeds()
+    except SeedError as exc:
+        print(
+            f"error: fix the reference seeds first (nothing was ingested or built):\n{exc}",
+            file=sys.stderr,
+        )
+        return False
+    for note in notes:
+        print(note, flush=True)
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
@@ -31,28 +49,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not sources.is_dir():
         print(f"error: sources folder {sources} does not exist", file=sys.stderr)
         return 2
+    if not _seeds_ready():
+        return 1
     ensure_manifest()
     from pipelines.definitions import build_definitions  # loads the dbt manifest
 
     job = build_definitions(sources, warehouse).resolve_job_def("ingest_and_build")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    with wh.writer_lock(warehouse):  # ingest and dbt together: no other writer slips in between
-        with wh.connect(warehouse) as con:
-            after_position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
-        try:
-            wait_for_pool(instance, WAREHOUSE_POOL, wh.lock_timeout())
-        except TimeoutError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 3
-        started = time.perf_counter()
-        print(f"running ingest_and_build: sources {sources} -> warehouse {warehouse}", flush=True)
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags=process_tags(),
-            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-        )
-        seconds = time.perf_counter() - started
+    with wh.connect(warehouse) as con:
+        after_position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+    # Each step claims the pool, then the writer lock, as a UI run's steps do. Holding the lock over
+    # the whole run while waiting for the pool deadlocked with a UI run's step holding the pool and
+    # waiting for the lock, until both gave up (found by reliability/concurrency.py).
+    try:
+        wait_for_pool(instance, WAREHOUSE_POOL, wh.lock_timeout())
+    except TimeoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    started = time.perf_counter()
+    print(f"running ingest_and_build: sources {sources} -> warehouse {warehouse}", flush=True)
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags=process_tags(),
+        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+    )
+    seconds = time.perf_counter() - started
     failed_checks = [
         f"{e.asset_key.to_user_string()}: {e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -90,6 +112,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from pipelines.ingest.runner import ingest_paths
 
     warehouse = warehouse_path(args.warehouse)
+    if not _seeds_ready():
+        return 1
     try:
         results = ingest_paths(warehouse, args.paths, _print_result)
     except FileNotFoundError as exc:
@@ -109,6 +133,8 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     if not warehouse.exists():
         print(f"error: no warehouse at {warehouse}", file=sys.stderr)
         return 2
+    if not _seeds_ready():
+        return 1
     with wh.connect(warehouse) as con:
         results = requeue(con, reason=args.reason, file=args.file)
         for r in results:

@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pipelines.config import DBT_PROJECT_DIR
+from pipelines.reference import check_seeds
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed at load; elsewhere `ensure_manifest` does it.
@@ -57,7 +58,8 @@ def dbt_vars(database: str, evaluation_date: date | None = None, refreeze_year: 
 
 def build(database: str, evaluation_date: date | None = None, refreeze_year: int | None = None) -> None:
     """`dbt build` (seeds, models, tests) outside Dagster, for commands that need fresh marts
-    (freeze); raises when a model or test fails."""
+    (freeze); raises when a seed is malformed (reference.SeedError) or a model or test fails."""
+    check_seeds()
     ensure_manifest()
     dbt_resource().cli(
         ["build", "--quiet", "--vars", dbt_vars(database, evaluation_date, refreeze_year)],

@@ -1,13 +1,20 @@
 """Reference data shared by the ingest and dbt: the dbt seeds are the single source.
 
 The ingest maps labels (Korean names, codes, aliases) to codes with the same seed files that
-dbt loads, so adding a centre or a programme is one CSV row.
+dbt loads, so adding a centre or a programme is one CSV row. Officials edit the seeds in Notepad
+or Excel: `check_seeds` runs before any ingest or dbt build and either rewrites each seed in the
+one form every reader reads alike (UTF-8, LF line endings, no blank lines) or stops naming the
+file, the line and what is wrong.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import duckdb
 import pyarrow as arrow
@@ -44,22 +51,124 @@ _LOOKUPS = {
 }
 
 
+class SeedError(ValueError):
+    """Seeds that the readers would not read alike: one line per problem, `seeds/<file> line N: what`."""
+
+
 def seed_path(name: str) -> str:
     return str(SEEDS_DIR / name)
 
 
+def _decode(raw: bytes, label: str) -> tuple[str, list[str]]:
+    """The text of a seed: UTF-8 with or without BOM, else CP949 (Excel's "CSV" save on Korean
+    Windows); with what the canonical form changes."""
+    changes = []
+    while raw.startswith(codecs.BOM_UTF8):  # every one: a BOM left would start the first column's name
+        raw, changes = raw[len(codecs.BOM_UTF8) :], ["a UTF-8 BOM"]
+    try:
+        return raw.decode("utf-8"), changes
+    except UnicodeDecodeError as not_utf8:
+        try:
+            return raw.decode("cp949"), [*changes, "CP949 encoding"]
+        except UnicodeDecodeError:
+            line = raw[: not_utf8.start].count(b"\n") + 1
+            raise SeedError(f"{label} line {line}: neither UTF-8 nor CP949 text") from None
+
+
+def read_seed(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """The one reader of a seed file: (header, rows, what the canonical form changes). Any line
+    ending, blank lines (also a row of empty cells, as Excel leaves one) skipped; a row whose
+    field count is not the header's is an error, as is text that is neither UTF-8 nor CP949."""
+    label = f"{path.parent.name}/{path.name}"
+    raw = path.read_bytes()
+    text, changes = _decode(raw, label)
+    if "\r" in text:
+        changes.append("Windows line endings")
+    if not text.endswith(("\n", "\r")):
+        changes.append("no line end after the last row")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    errors: list[str] = []
+    blank = False
+    line = 1  # where the next record starts (a quoted cell may span lines)
+    try:
+        for row in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                blank = True
+            elif header is None:
+                header = row
+                named = [c.strip() for c in header]
+                if "" in named or len(set(named)) < len(named):
+                    errors.append(f"{label} line {start}: a column without a name or named twice: {header}")
+            elif len(row) != len(header):
+                errors.append(f"{label} line {start}: {len(row)} fields, expected {len(header)}")
+            else:
+                rows.append(row)
+    except csv.Error as exc:
+        errors.append(f"{label} line {reader.line_num}: {exc}")
+    if header is None and not errors:
+        errors.append(f"{label} line 1: no header")
+    if errors:
+        raise SeedError("\n".join(errors))
+    if blank:
+        changes.append("blank lines")
+    return header, rows, changes
+
+
+def canonical_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """The form every reader reads alike (DuckDB's, behind dbt's seed load, sniffs the file and
+    fails on mixed line endings or CP949): as Python's csv writes it, UTF-8, LF line endings."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue().encode("utf-8")
+
+
+def check_seeds(folder: Path | None = None) -> list[str]:
+    """Before any ingest or dbt build: every seed read by `read_seed`, and one not in canonical
+    form rewritten in it (the same rows); returns what was rewritten. Raises SeedError naming
+    every bad line of every seed, and then rewrites nothing."""
+    read = {}
+    errors = []
+    for path in sorted((folder or SEEDS_DIR).glob("*.csv")):
+        try:
+            read[path] = read_seed(path)
+        except SeedError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise SeedError("\n".join(errors))
+    notes = []
+    for path, (header, rows, changes) in read.items():
+        canonical = canonical_csv(header, rows)
+        if path.read_bytes() == canonical:
+            continue
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            temporary.write_bytes(canonical)
+            os.replace(temporary, path)
+        except OSError as exc:  # e.g. the file is open in Excel, which locks it
+            temporary.unlink(missing_ok=True)
+            raise SeedError(f"{path.parent.name}/{path.name}: cannot rewrite it in canonical form ({exc})") from exc
+        notes.append(
+            f"{path.parent.name}/{path.name}: rewritten as UTF-8 with LF line endings "
+            f"(it had {', '.join(changes) or 'other quoting'}; the rows are unchanged)"
+        )
+    return notes
+
+
 def seed_rows(name: str) -> list[dict[str, str]]:
     """A seed's rows as written: column -> text, a blank cell ''."""
-    with open(seed_path(name), newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    header, rows, _ = read_seed(Path(seed_path(name)))
+    return [dict(zip(header, row)) for row in rows]
 
 
 def seed_table(name: str) -> arrow.Table:
     """A seed as text columns, blank cells NULL (as dbt's seed load and DuckDB's read_csv have
     them). Read in Python: the seeds are small, and sniffing each with read_csv cost more than
     the rest of the lookups together."""
-    rows = seed_rows(name)
-    return arrow.table({c: arrow.array([r[c] or None for r in rows], arrow.string()) for c in rows[0]})
+    header, rows, _ = read_seed(Path(seed_path(name)))
+    return arrow.table({c: arrow.array([r[i] or None for r in rows], arrow.string()) for i, c in enumerate(header)})
 
 
 CATALOGUES = (*_LOOKUPS, "currency")

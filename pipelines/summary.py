@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.eventstore.store import OPEN_QUARANTINE, location_sql
 from pipelines.ingest.sources import SOURCE_KINDS
-
-OPEN_QUARANTINE = """
-(SELECT q.* FROM events.quarantine AS q ANTI JOIN events.quarantine_resolutions AS r USING (batch_id, source_row))
-"""
 
 
 def _table(headers: list[str], rows: list[tuple]) -> str:
@@ -65,6 +62,24 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | No
     return _table(["rows", "quarantine reason (values elided)"], rows) if rows else "quarantine: nothing open"
 
 
+def quarantine_rows(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
+    """The first open quarantined rows, by file and row: where each is, as a person finds it in
+    the file (the row, and the column where the row gave several records), and why."""
+    rows = con.execute(
+        f"""
+        SELECT b.file_name, {location_sql("q.source_row", "q.source_column")}, q.reason
+        FROM {OPEN_QUARANTINE} AS q JOIN events.ingest_batches AS b USING (batch_id)
+        ORDER BY b.file_name, q.batch_id, q.source_row, q.source_column NULLS FIRST LIMIT $limit
+        """,
+        {"limit": limit},
+    ).fetchall()
+    total = con.execute(f"SELECT count(*) FROM {OPEN_QUARANTINE}").fetchone()[0]
+    if not rows:
+        return "open quarantined rows: none"
+    shown = f"the first {len(rows)} of {total}" if total > len(rows) else f"all {total}"
+    return f"open quarantined rows ({shown}):\n" + _table(["file", "where", "reason"], rows)
+
+
 def events_summary(con: duckdb.DuckDBPyConnection) -> str:
     breakdown = " ".join(f"WHEN '{k.name}' THEN payload->>'{k.breakdown}'" for k in SOURCE_KINDS if k.breakdown)
     rows = con.execute(
@@ -103,8 +118,39 @@ def marts_summary(con: duckdb.DuckDBPyConnection) -> str:
     return _table(["mart", "rows"], rows) if rows else "marts: none built"
 
 
+def quality_summary(con: duckdb.DuckDBPyConnection) -> str:
+    """The quality rules of the last checks (docs/quality.md): failed invariants and plausibility
+    warnings, each naming its rows."""
+    from pipelines.quality.outcome import INVARIANT
+    from pipelines.quality.recorded import latest
+
+    recorded = latest(con)
+    if not recorded:
+        return "quality: no rule checked yet"
+    position = max(p for _, p in recorded)
+    failed = [o for o, _ in recorded if not o.success and o.kind == INVARIANT]
+    warnings = [o for o, _ in recorded if not o.success and o.kind != INVARIANT]
+    text = f"quality: {len(recorded)} rules checked at store position {position}"
+    if failed:
+        text += f"\n{len(failed)} invariant(s) FAILED (downstream blocked):\n" + "\n".join(f"  {o}" for o in failed)
+    if warnings:
+        text += f"\n{len(warnings)} plausibility warning(s) (worth a look; nothing blocked):\n" + "\n".join(
+            f"  {o}" for o in warnings
+        )
+    return text if failed or warnings else text + ", all pass"
+
+
 def status(con: duckdb.DuckDBPyConnection) -> str:
-    return "\n\n".join([events_summary(con), batches_summary(con), open_quarantine(con), quarantine_summary(con)])
+    return "\n\n".join(
+        [
+            events_summary(con),
+            batches_summary(con),
+            open_quarantine(con),
+            quarantine_summary(con),
+            quarantine_rows(con),
+            quality_summary(con),
+        ]
+    )
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int], after_position: int) -> str:
@@ -117,5 +163,6 @@ def run_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int], after_posi
             f"events:  {added} added, {total} in the store",
             quarantine_summary(con, batch_ids),
             marts_summary(con),
+            quality_summary(con),
         ]
     )

@@ -1,7 +1,7 @@
 """Opening the warehouse: one configuration for the command line, the Dagster assets and tests.
 
 DuckDB lets one process write a file at a time. A writer here first takes the project's writer
-lock (a file beside the warehouse, held for a whole `run`, ingest and dbt together), waiting a
+lock (a file beside the warehouse, held by each writing step of a run after its pool claim), waiting a
 bounded time for another writer with a one-line message, then opens the file and brings the
 event store's schema up to date.
 """

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -147,6 +148,24 @@ def cli(
         text=True,
         timeout=timeout,
     )
+
+
+def project_checkout(root: Path) -> Path:
+    """The project's files as a clone has them (tracked and new, not ignored), without the bundled
+    sources and the tests, copied to `root`: a test may edit its seeds; `cli(..., cwd=root)` runs it."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in files.stdout.splitlines():
+        if name.startswith(("sources/", "tests/")) or not (PROJECT_DIR / name).exists():
+            continue
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, root / name)
+    return root
 
 
 def instance_home(tmp_path: Path) -> Path:

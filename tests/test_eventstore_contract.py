@@ -264,13 +264,18 @@ def test_same_id_other_content_in_the_same_file_is_quarantined_as_conflict(wareh
     assert "HAN-1" in q["reason"] and "row 2" in q["reason"]
 
 
-def test_a_conflicting_row_repeated_in_one_file_is_quarantined_both_times(warehouse, src):
+def test_a_conflicting_row_repeated_is_quarantined_once_and_its_repeats_are_duplicates(warehouse, src):
+    """The same content with the same reason is one quarantine row: in one file, and in a later
+    file while that row is still open."""
     ingest(warehouse, write_csv(src / "a.csv", [consultation("HAN-1", amount="1000")]))
     [second] = ingest(
         warehouse,
         write_csv(src / "b.csv", [consultation("HAN-1", amount="2000"), consultation("HAN-1", amount="2000")]),
     )
-    assert (second.accepted, second.duplicates, second.quarantined) == (0, 0, 2)
+    assert (second.accepted, second.duplicates, second.quarantined) == (0, 1, 1)
+    [third] = ingest(warehouse, write_csv(src / "c.csv", [consultation("HAN-1", amount="2000"), rec("HAN-2")]))
+    assert (third.accepted, third.duplicates, third.quarantined) == (1, 1, 0)
+    assert len(quarantine(warehouse)) == 1
 
 
 # --------------------------------------------------------------------------- corrections

@@ -14,12 +14,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from helpers import PROJECT_DIR, cli, consultation, instance_home, write_csv
+from helpers import PROJECT_DIR, cli, consultation, instance_home, rec, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,7 @@ def norm(value):
     """One comparable form for a cell and a mart value (Excel keeps 16 significant digits)."""
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):  # money is DECIMAL in the marts, a number in a cell
         return float(f"{value:.12g}")
     if isinstance(value, datetime | date):
         return value.isoformat()[:10]
@@ -108,6 +109,14 @@ def expected(con, key: str, codes: list[str]) -> list[tuple]:
         return con.execute(
             "SELECT coalesce(source_kind, 'unrecognised'), file_name, count(*), sum(rows_in), sum(rows_accepted), "
             "sum(rows_duplicate), sum(rows_quarantined) FROM events.ingest_batches GROUP BY ALL"
+        ).fetchall()
+    if key == "quarantine_rows":  # the open rows, each where a person finds it in its file
+        return con.execute(
+            "SELECT coalesce(b.source_kind, 'unrecognised'), b.file_name, "
+            "'row ' || q.source_row || coalesce(', column ' || q.source_column, '') "
+            "FROM events.quarantine AS q JOIN events.ingest_batches AS b USING (batch_id) "
+            "ANTI JOIN events.quarantine_resolutions AS r ON r.batch_id = q.batch_id "
+            "AND r.source_row = q.source_row AND r.source_column IS NOT DISTINCT FROM q.source_column"
         ).fetchall()
     if key == "quarantine_by_reason":
         return con.execute(
@@ -263,6 +272,41 @@ def test_exporting_a_frozen_year_again_after_late_events_gives_the_same_numbers(
     }
 
 
+def test_a_frozen_year_exports_again_once_the_next_year_has_begun(exported, tmp_path):
+    """January's log is in before the yearly export (or a past year is issued again): the export
+    judges the frozen year's evaluation, not the live marts that now hold the new year."""
+    warehouse = tmp_path / "jeonbuk.duckdb"
+    shutil.copy2(exported.warehouse, warehouse)
+    january = tmp_path / "next" / "center_logs" / "hanoi" / "2026" / "hanoi_2026-01.csv"
+    firm = {"firm_id": "404-81-42235"}
+    write_csv(
+        january,
+        [
+            rec("HAN-2026-000001", date="2026-01-05", **firm),
+            rec("HAN-2026-000002", date="2026-01-06", activity="importer_discovered", quantity="2", **firm),
+            consultation("HAN-2026-000003", date="2026-01-08", importer_id="HAN-B-01348", amount="12000", **firm),
+            consultation("HAN-2026-000004", date="2026-01-12", importer_id="HAN-B-01302", amount="8000", **firm),
+            rec("HAN-2026-000005", date="2026-01-14", activity="difficulty_resolved", **firm),
+            rec("HAN-2026-000006", date="2026-01-20", activity="contract_signed", importer_id="HAN-B-01348",
+                amount="15000", **firm),
+        ],
+    )  # fmt: skip
+    # the run's own exit is not this test's subject: the marts of 2026 are built either way
+    cli("run", "--sources", str(january.parents[3]), "--warehouse", str(warehouse))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.result_evaluation WHERE year = ?", [YEAR + 1]).fetchone()[0]
+
+    again = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    second = tmp_path / "again" / str(YEAR)
+    assert workbook_values(next(second.glob("*.xlsx"))) == workbook_values(exported.workbook)
+    first_meta = json.loads((exported.folder / "meta.json").read_text(encoding="utf-8"))
+    second_meta = json.loads((second / "meta.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in first_meta.items() if k not in VOLATILE_META} == {
+        k: v for k, v in second_meta.items() if k not in VOLATILE_META
+    }
+
+
 def test_dagster_asset_exports_a_year_partition(exported, tmp_path, monkeypatch):
     import dagster as dg
 
@@ -288,26 +332,26 @@ def test_dagster_asset_exports_a_year_partition(exported, tmp_path, monkeypatch)
 
 
 def test_quality_outcomes_are_shown_and_failed_rules_refuse(exported, tmp_path):
-    from types import SimpleNamespace
-
+    from pipelines.export.frames import KIND_TITLES
     from pipelines.export.run import ExportRefused, export_year
+    from pipelines.quality import PLAUSIBILITY, QualityReport, RuleOutcome
 
     warehouse = tmp_path / "jeonbuk.duckdb"  # a file this process has not opened yet
     shutil.copy2(exported.warehouse, warehouse)
-    passed = SimpleNamespace(suite="result_evaluation", rule="expect_column_values_to_not_be_null", success=True,
-                             observed="0 unexpected")  # fmt: skip
-    failed = SimpleNamespace(suite="process_evaluation", rule="expect_column_values_to_be_between", success=False,
-                             observed="2 unexpected")  # fmt: skip
+    passed = RuleOutcome("result_evaluation", "expect_column_values_to_not_be_null", True, "")
+    failed = RuleOutcome("process_evaluation", "expect_column_values_to_be_between", False, "2 unexpected")
+    warned = RuleOutcome("result_evaluation", "contracts ≤ consultations", False, "hanoi 2025", PLAUSIBILITY)
     docs = tmp_path / "docs" / "index.html"
     with pytest.raises(ExportRefused, match="expect_column_values_to_be_between"):
-        report = SimpleNamespace(outcomes=[passed, failed], failed=[failed], docs_index=docs)
+        report = QualityReport([passed, failed], docs)
         export_year(warehouse, YEAR, tmp_path / "refused", lambda con, y, d: report, progress=lambda _: None)
     assert not (tmp_path / "refused").exists()
-    report = SimpleNamespace(outcomes=[passed], failed=[], docs_index=docs)
+    report = QualityReport([passed, warned], docs)  # a plausibility warning does not refuse
     result = export_year(warehouse, YEAR, tmp_path / "ok", lambda con, y, d: report, progress=lambda _: None)
     codes, rows = sheet_tables(openpyxl.load_workbook(result.workbook)["데이터품질"])["quality_outcomes"]
-    assert [dict(zip(codes, r)) for r in rows] == [vars(passed)]
-    assert result.meta["quality_rules"] == 1 and result.meta["data_docs_index"] == str(docs)
+    assert [dict(zip(codes, r)) for r in rows] == [{**vars(o), "kind": KIND_TITLES[o.kind]} for o in (passed, warned)]
+    assert result.meta["quality_rules"] == 2 and result.meta["quality_failed"] == 0
+    assert result.meta["data_docs_index"] == str(docs)
     assert docs.as_uri() in result.report.read_text(encoding="utf-8")
 
 
@@ -339,3 +383,61 @@ def test_names_from_input_files_stay_text_through_the_whole_pipeline(tmp_path):
     assert any(c.value == hostile for c in cells)
     html = next((out / str(YEAR)).glob("*.html")).read_text(encoding="utf-8")
     assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def _whole_or_absent(folder: Path) -> bool:
+    """An export folder holds a complete export (workbook, report, meta, Data Docs) or is not there."""
+    if not folder.exists():
+        return True
+    names = {p.name for p in folder.iterdir()}
+    return {f"jeonbuk_export_centres_{YEAR}.xlsx", f"jeonbuk_export_centres_{YEAR}.html", "meta.json"} <= names
+
+
+def _export_killed_when(warehouse: Path, out: Path, ready) -> None:
+    """`export --year 2025` as a user starts it, SIGKILLed as soon as `ready(out)` holds."""
+    import signal
+    import sys
+    import time
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("JB_", "DAGSTER_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "export", "--year", str(YEAR), "--warehouse", str(warehouse)]
+        + ["--out", str(out)],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while not ready(out) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the export ended before the moment it was to be killed at"
+
+
+def test_a_killed_export_never_leaves_a_half_written_folder(exported, tmp_path):
+    warehouse, out = tmp_path / "jeonbuk.duckdb", tmp_path / "exports"
+    shutil.copy2(exported.warehouse, warehouse)
+    folder = out / str(YEAR)
+
+    def staged(*names):
+        return lambda o: any(all((p / n).exists() for n in names) for p in o.glob(f".{YEAR}.partial-*"))
+
+    # killed after the quality suites wrote their Data Docs, then after the workbook was written
+    for moment in (staged("data_docs"), staged(f"jeonbuk_export_centres_{YEAR}.xlsx")):
+        _export_killed_when(warehouse, out, moment)
+        assert not folder.exists()
+    done = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(out))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert _whole_or_absent(folder) and folder.exists()
+    first = workbook_values(next(folder.glob("*.xlsx")))
+    assert first == workbook_values(exported.workbook)
+    # a re-export killed midway keeps the last complete export in place, byte for byte
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    _export_killed_when(warehouse, out, staged("data_docs"))
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    again = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(out))
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert workbook_values(next(folder.glob("*.xlsx"))) == first
+    assert sorted(p.name for p in out.iterdir()) == [str(YEAR)]  # no partial or old folder left behind

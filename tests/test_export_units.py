@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -18,6 +17,7 @@ from pipelines.export.excel import write_workbook
 from pipelines.export.frames import MART_TITLES, Table, YearFrames, quality_table
 from pipelines.export.meta import meta_block
 from pipelines.export.report import write_report
+from pipelines.quality import RuleOutcome
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "<script>alert(1)</script>"]
 
@@ -31,7 +31,7 @@ def hostile_frames() -> YearFrames:
         }
     )
     by_reason = pd.DataFrame({"source_kind": HOSTILE, "reason_code": HOSTILE, "rows": [3] * len(HOSTILE)})
-    outcomes = [SimpleNamespace(suite="marts", rule=text, success=False, observed=text) for text in HOSTILE]
+    outcomes = [RuleOutcome("marts", text, False, text) for text in HOSTILE]
     frames = YearFrames(2025, {"all": "전체", "hanoi": "<b>하노이</b>"})
     for key, frame in (("quarantine_by_file", by_file), ("quarantine_by_reason", by_reason)):
         frames.tables[key] = Table(key, key, "hand-made", frame, [own_column(c) for c in frame.columns])

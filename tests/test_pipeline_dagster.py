@@ -67,9 +67,9 @@ def test_definitions_show_the_flow(defs_module):
     # the staging model reads the event store, so it depends on the ingest asset
     parents = graph.get(dg.AssetKey(["staging", "stg_center_log__activity_events"])).parent_keys
     assert dg.AssetKey("center_log_events") in parents
-    # every asset that writes the warehouse shares the single-slot pool
+    # every asset that writes the warehouse shares the single-slot pool (the specs run nothing)
     for assets_def in defs.assets:
-        assert assets_def.op.pool == "warehouse"
+        assert isinstance(assets_def, dg.AssetSpec) or assets_def.op.pool == "warehouse"
     check_names = {c.name for c in graph.asset_check_keys}
     assert {
         "no_refused_files",
@@ -144,7 +144,7 @@ def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sour
     ]
     # the amendment replaces 1,000 by 1,500; the voided difficulty and the bad date do not count
     assert rows["hanoi"][:4] == (1, 0, 0, 3)
-    assert rows["hanoi"][4] == pytest.approx(1500 + 2_320_000 / vnd)
+    assert float(rows["hanoi"][4]) == pytest.approx(1500 + 2_320_000 / vnd, abs=0.005)  # money: to the cent
     assert rows["new_delhi"][:4] == (1, 12, 1, 0)
     assert rows["all"][:4] == (2, 12, 1, 3)
 

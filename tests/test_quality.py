@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import cli, consultation, instance_home, rec, write_csv
 
 from pipelines.config import PROJECT_DIR
 from pipelines.quality import QualityFailed, QualityReport, RuleOutcome, validate_marts
@@ -91,56 +92,58 @@ def _update_one(table: str, assignment: str, where: str) -> str:
 
 
 HANOI_2024 = "center = 'hanoi' AND year = 2024"
+HANOI_2025 = "center = 'hanoi' AND year = 2025"  # the export year: its evaluation is what is judged
 
 BROKEN = {
     # one centre's contracts grow and the all row does not follow
     "centres_sum": (
-        [_update_one("result_evaluation", "contracts = contracts + 1", HANOI_2024)],
+        [_update_one("result_evaluation", "contracts = contracts + 1", HANOI_2025)],
         "result_evaluation.centres_vs_all",
         f"{r.CENTRES_SUM}: contracts",
-        "2024 (contracts__all=161, contracts__centres=162)",
+        "2025 (contracts__all=190, contracts__centres=191)",
     ),
-    # more contracts than consultations at Hanoi in 2024 (188), the all row moved too so it still
-    # adds up (and keeps fewer contracts than its 362 consultations)
-    "contracts": (
+    # an opportunity signed twice within its window: a logical impossibility, unlike more contracts
+    # than consultations in a centre-year (see PLAUSIBLE)
+    "cohort_contracts": (
+        # (2024's windows closed in 2025: its evaluation observed them; the all row moved too)
         [
-            "UPDATE marts.result_evaluation SET contracts = contracts + 100"
-            " WHERE year = 2024 AND center IN ('hanoi', 'all')"
+            "UPDATE marts.process_evaluation SET observed_contracts = observed_contracts + 100"
+            " WHERE year = 2024 AND stage_code = 'consultation' AND center IN ('hanoi', 'all')"
         ],
-        "result_evaluation",
-        f"{r.CONTRACTS}: contracts ≤ consultations",
-        "hanoi 2024 (contracts=189, consultations=188)",
+        "process_evaluation",
+        f"{r.CONTRACTS}: observed_contracts ≤ observed_cohort_opportunities",
+        "hanoi 2024 consultation (observed_contracts=183, observed_cohort_opportunities=118)",
     ),
     "shares": (
-        [_update_one("continuity_evaluation", "continuation_rate = 1.2", HANOI_2024)],
+        [_update_one("continuity_evaluation", "continuation_rate = 1.2", HANOI_2025)],
         "continuity_evaluation",
         f"{r.SHARES}: continuation_rate",
-        "hanoi 2024 (continuation_rate=1.2)",
+        "hanoi 2025 (continuation_rate=1.2)",
     ),
     "scores": (
-        [_update_one("satisfaction_groups", "score_100 = 101", "true")],
+        [_update_one("satisfaction_groups", "score_100 = 101", "evaluation_year = 2025")],
         "satisfaction_groups",
         f"{r.SCORES}: score_100",
         "score_100=101",
     ),
     "survey_n": (
-        [_update_one("satisfaction_evaluation", "n = n + 1", "tier = 'all'")],
+        [_update_one("satisfaction_evaluation", "n = n + 1", "tier = 'all' AND evaluation_year = 2025")],
         "satisfaction_evaluation.n_vs_survey",
         r.SURVEY_N,
         "1 of ",
     ),
+    # the export judges its year's evaluation: a later year inside it is a model's error
     "later_year": (
-        [_update_one("trade_growth", "year = 2026", "true")],
+        [_update_one("trade_growth", "base_year = 2026", "year = 2025")],
         "trade_growth",
-        f"{r.NO_LATER_YEAR}: year",
-        "(year=2026)",
+        f"{r.NO_LATER_YEAR}: base_year",
+        "(base_year=2026)",
     ),
-    # a goal-path year with an actual is data: the plan-row exemption does not hide it
-    "later_year_with_an_actual": (
-        ["UPDATE marts.goal_path SET actual_value_usd = 1 WHERE year = 2026"],
-        "goal_path",
-        f"{r.NO_LATER_YEAR}: year",
-        "2026 (year=2026)",
+    "later_year_of_an_evaluation": (
+        [_update_one("tier_transitions", "from_year = 2026", "evaluation_year = 2025")],
+        "tier_transitions",
+        f"{r.NO_LATER_YEAR}: from_year",
+        "(from_year=2026)",
     ),
 }
 
@@ -171,6 +174,72 @@ def test_a_broken_mart_fails_exactly_its_rule(case, broken_copy):
 def test_the_year_rule_has_no_bound_without_an_export_year(broken_copy):
     broken_copy.execute(_update_one("trade_growth", "year = 2026", "true"))
     assert validate_marts(broken_copy, None).failed == []
+
+
+def test_the_export_year_is_judged_on_its_own_evaluation(broken_copy):
+    """January's log puts rows of the next year in the live marts: they are not the export year's
+    evaluation, and even broken they do not fail its rules (nor do rows of a year before)."""
+    broken_copy.execute(_update_one("trade_growth", "year = 2026, base_year = 2027", "true"))
+    broken_copy.execute(_update_one("continuity_evaluation", "continuation_rate = 1.2", "year = 2020"))
+    assert validate_marts(broken_copy, EXPORT_YEAR).failed == []
+
+
+# ---- plausibility rules warn -------------------------------------------------------------------
+
+# more contracts than consultations at Hanoi in 2025: contracts signed in January of what December
+# consultations started; the all row moved too, so the centres still add up
+MORE_CONTRACTS = (
+    "UPDATE marts.result_evaluation SET contracts = contracts + 1000 WHERE year = 2025 AND center IN ('hanoi', 'all')"
+)
+
+
+def test_more_contracts_than_consultations_warns_and_blocks_nothing(broken_copy):
+    broken_copy.execute(MORE_CONTRACTS)
+    report = validate_marts(broken_copy, EXPORT_YEAR)
+    assert report.failed == []
+    assert [(o.suite, o.rule, o.kind) for o in report.warnings] == [
+        ("result_evaluation", f"{r.CONTRACTS}: contracts ≤ consultations", r.PLAUSIBILITY)
+    ]
+    assert "hanoi 2025 (contracts=" in report.warnings[0].observed
+    report.raise_if_failed()  # a warning is not a failure
+
+
+def test_every_rule_is_an_invariant_or_a_plausibility_rule(bundled_con):
+    kinds = {rule.rule: rule.kind for s in r.suites(bundled_con, EXPORT_YEAR) for rule in s.rules}
+    assert set(kinds.values()) == {r.INVARIANT, r.PLAUSIBILITY}
+    assert kinds[f"{r.CONTRACTS}: contracts ≤ consultations"] == r.PLAUSIBILITY
+    assert kinds[f"{r.CONTRACTS}: observed_contracts ≤ observed_cohort_opportunities"] == r.INVARIANT
+
+
+def test_a_plausibility_warning_names_its_rows_and_the_run_publishes(tmp_path):
+    """Contracts signed in January of December's consultations: the monthly run warns, names the
+    rows in its summary and in `status`, and still refreshes the analysts' file."""
+    home, sources, warehouse = instance_home(tmp_path), tmp_path / "sources", tmp_path / "w" / "jeonbuk.duckdb"
+    env = {"DAGSTER_HOME": str(home)}
+    write_csv(
+        sources / "hanoi_2022-12.csv",
+        [consultation("HAN-1", date="2022-12-05"), consultation("HAN-2", date="2022-12-12", importer_id="IMP-002")],
+    )
+    first = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env=env)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    signed = {"activity": "contract_signed", "amount": "1000"}
+    write_csv(
+        sources / "hanoi_2023-01.csv",
+        [rec("HAN-3", date="2023-01-09", importer_id="IMP-001", **signed),
+         rec("HAN-4", date="2023-01-16", importer_id="IMP-002", **signed)],
+    )  # fmt: skip
+    second = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env=env)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "failed check" not in second.stderr
+    warned = "hanoi 2023 (contracts=2, consultations=0)"
+    assert warned in second.stdout and r.CONTRACTS in second.stdout, second.stdout[-3000:]
+    with duckdb.connect(str(warehouse.with_name("analyst.duckdb")), read_only=True) as analyst:
+        contracts = analyst.execute(
+            "SELECT contracts FROM marts.result_evaluation WHERE center = 'hanoi' AND year = 2023"
+        ).fetchone()
+    assert contracts == (2,), "the analysts' file was refreshed"
+    status = cli("status", "--warehouse", str(warehouse))
+    assert status.returncode == 0 and warned in status.stdout, status.stdout[-3000:]
 
 
 # ---- what the rules derive, without GX ---------------------------------------------------------
@@ -237,7 +306,7 @@ def _run_checks_and_export(warehouse: Path):
     from pipelines.assets.quality import mart_quality_rules
     from pipelines.resources import Warehouse
 
-    @dg.asset(deps=[mart_key("continuity_evaluation")])
+    @dg.asset(deps=[mart_key("continuity_evaluation"), mart_key("result_evaluation")])
     def annual_export() -> None:
         return None
 
@@ -264,19 +333,28 @@ def test_the_checks_are_blocking_and_one_per_suite():
     assert all(s.blocking for s in QUALITY_SPECS)
 
 
-@pytest.mark.parametrize("broken", [False, True], ids=["sound", "broken"])
-def test_a_failing_rule_stops_what_is_downstream_of_its_mart(broken, bundled, tmp_path):
+@pytest.mark.parametrize("broken", ["sound", "invariant", "plausibility"])
+def test_a_failing_invariant_stops_what_is_downstream_of_its_mart_and_a_warning_does_not(broken, bundled, tmp_path):
     copy = tmp_path / "w.duckdb"
     shutil.copy(bundled, copy)
-    if broken:
-        with duckdb.connect(str(copy)) as con:
+    with duckdb.connect(str(copy)) as con:
+        if broken == "invariant":
             con.execute(_update_one("continuity_evaluation", "continuation_rate = 1.2", HANOI_2024))
+        if broken == "plausibility":
+            con.execute(MORE_CONTRACTS)
     checks, exported = _run_checks_and_export(copy)
     assert set(checks) == set(r.planned_checks())
-    failed = {k for k, e in checks.items() if not e.passed}
-    assert failed == ({("continuity_evaluation", "business_rules")} if broken else set())
-    assert exported is not broken
+    expected = {
+        "sound": {},
+        "invariant": {("continuity_evaluation", "business_rules"): "ERROR"},
+        "plausibility": {("result_evaluation", "business_rules"): "WARN"},
+    }
+    assert {k: e.severity.value for k, e in checks.items() if not e.passed} == expected[broken]
+    assert exported is (broken != "invariant")
     docs = Path(checks[("continuity_evaluation", "business_rules")].metadata["data_docs"].value)
     assert docs == tmp_path / "data_docs" / "index.html" and docs.is_file()
-    if broken:
+    if broken == "invariant":
         assert "continuation_rate" in checks[("continuity_evaluation", "business_rules")].metadata["failed"].value
+    if broken == "plausibility":
+        warned = checks[("result_evaluation", "business_rules")].metadata["warnings"].value
+        assert "hanoi 2025 (contracts=" in warned

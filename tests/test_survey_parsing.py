@@ -3,7 +3,8 @@
 A form export has one row per submission and one column per programme and question; the ingest
 stores one event per answer (survey, firm, programme, question). Each test writes a fixture into
 tmp_path, ingests it into its own warehouse and reads back the stored answers or the quarantine.
-`source_row` of a survey record is the file row × 1000 + the answer's column (1-based).
+A survey record is found at its file row (`source_row`, header = row 1) and the header of the
+answer's column (`source_column`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pytest
 from helpers import batches, ingest, quarantine, query, write_csv, write_xlsx
 
+from pipelines import summary
 from pipelines import warehouse as wh
 from pipelines.ingest.requeue import requeue
 from pipelines.ingest.sources.survey import (
@@ -78,8 +80,11 @@ def answers_all(warehouse: Path) -> list[dict]:
     return [json.loads(t) for (t,) in query(warehouse, "SELECT payload::VARCHAR FROM events.event_store")]
 
 
-def reasons(warehouse: Path) -> dict[int, str]:
-    return dict(query(warehouse, "SELECT source_row, reason FROM events.quarantine"))
+def reasons(warehouse: Path) -> dict[tuple[int, str | None], str]:
+    """(file row, column) -> quarantine reason."""
+    return {
+        (r, c): why for r, c, why in query(warehouse, "SELECT source_row, source_column, reason FROM events.quarantine")
+    }
 
 
 def balanced(result) -> bool:
@@ -194,6 +199,42 @@ def test_without_survey_year_the_earliest_timestamp_decides(warehouse, src):
     }
 
 
+def test_a_consistent_survey_year_column_gives_the_whole_survey_its_year(warehouse, src):
+    """Timestamps of December 2025, 조사연도 2023 on two rows and blank on the third: one survey,
+    one year (it once split into 2023 with n = 2 and 2025 with n = 1)."""
+    header = ["타임스탬프", "기업번호", "조사연도", OPEN]
+    rows = [
+        ["2025. 12. 1 오전 9:00:00", FIRM_A, "2023", "4"],
+        ["2025. 12. 2 오전 9:00:00", FIRM_B, "2023년", "3"],
+        ["2025. 12. 3 오전 9:00:00", FIRM_C, "", "2"],
+    ]
+    [result] = ingest(warehouse, write_survey(src / "s.csv", rows, header=header))
+    assert (result.accepted, result.quarantined) == (3, 0)
+    assert {p["survey_year"] for p in answers_all(warehouse)} == {2023}
+
+
+def test_a_survey_year_column_naming_several_years_refuses_the_file(warehouse, src):
+    header = ["타임스탬프", "기업번호", "조사연도", OPEN]
+    rows = [
+        ["2025. 12. 1 오전 9:00:00", FIRM_A, "2025", "4"],
+        ["2025. 12. 2 오전 9:00:00", FIRM_B, "2025", "3"],
+        ["2025. 12. 3 오전 9:00:00", FIRM_C, "2024", "2"],
+    ]
+    [result] = ingest(warehouse, write_survey(src / "s.csv", rows, header=header))
+    assert result.status == "refused"
+    assert "2024 on rows 4; 2025 on rows 2–3" in result.reason and "one survey has one year" in result.reason
+    assert query(warehouse, "SELECT count(*) FROM events.event_store")[0][0] == 0
+
+
+def test_the_same_question_asked_twice_refuses_the_file_naming_both_columns(warehouse, src):
+    header = ["타임스탬프", "기업번호", "[동의] 글로벌파트너사업", OPEN, "[동의] 글로벌 파트너사업"]
+    rows = [["2023. 12. 4 오후 3:12:45", FIRM_A, "4", "3", "2"], ["2023. 12. 4 오후 4:12:45", FIRM_B, "x", "3", "4"]]
+    [result] = ingest(warehouse, write_survey(src / "twice.csv", rows, header=header))
+    assert result.status == "refused"
+    assert "`[동의] 글로벌파트너사업` (column 3) and `[동의] 글로벌 파트너사업` (column 5)" in result.reason
+    assert query(warehouse, "SELECT count(*) FROM events.event_store")[0][0] == 0
+
+
 def test_a_survey_year_in_the_title_rows(warehouse, src):
     path = src / "titled.csv"
     path.write_text(
@@ -244,11 +285,13 @@ def test_an_answer_outside_1_to_4_is_quarantined_and_the_rest_of_the_row_loads(w
     [result] = ingest(warehouse, path)
     assert (result.rows_in, result.accepted, result.quarantined) == (4, 1, 3) and balanced(result)
     got = reasons(warehouse)
-    assert got[2007] == "응답/answer '5' is outside the 4-point scale 1–4 (there is no midpoint)"
-    assert got[2009].startswith("응답/answer '보통' is empty or not an answer 1–4 or a scale label")
-    assert got[3007].startswith("응답/answer '0' is outside")
+    assert got[(2, OPEN)] == "응답/answer '5' is outside the 4-point scale 1–4 (there is no midpoint)"
+    assert got[(2, INTERPRETATION)].startswith("응답/answer '보통' is empty or not an answer 1–4 or a scale label")
+    assert got[(3, OPEN)].startswith("응답/answer '0' is outside")
     assert set(answers(warehouse)) == {(FIRM_A, "open_consultation", "importance")}
-    [raw] = [json.loads(q["raw_values"]) for q in quarantine(warehouse) if q["source_row"] == 2007]
+    [raw] = [
+        json.loads(q["raw_values"]) for q in quarantine(warehouse) if (q["source_row"], q["source_column"]) == (2, OPEN)
+    ]
     assert raw["answer"] == "5" and raw["program"] == "열린 수출상담회" and raw["firm_id"] == FIRM_A
 
 
@@ -258,8 +301,11 @@ def test_an_unknown_programme_is_quarantined_with_its_name(warehouse, src):
     [result] = ingest(warehouse, path)
     assert (result.accepted, result.quarantined) == (1, 2) and balanced(result)
     got = reasons(warehouse)
-    assert got[2004] == "사업명/program '수출바우처 연계 지원' is empty or not a programme name (§2.5)"
-    assert got[2005] == "문항/question '추천' is empty or not 동의 or 중요도"
+    assert (
+        got[(2, "[동의] 수출바우처 연계 지원")]
+        == "사업명/program '수출바우처 연계 지원' is empty or not a programme name (§2.5)"
+    )
+    assert got[(2, "[추천] 열린 수출상담회")] == "문항/question '추천' is empty or not 동의 or 중요도"
 
 
 def test_rows_without_a_firm_are_quarantined(warehouse, src):
@@ -270,8 +316,8 @@ def test_rows_without_a_firm_are_quarantined(warehouse, src):
     [result] = ingest(warehouse, path)
     assert (result.rows_in, result.accepted, result.quarantined) == (3, 0, 3)
     got = reasons(warehouse)
-    assert got[2007] == "사업자등록번호/firm_id '' is empty or not a 10-digit business registration number"
-    assert got[3007] == "사업자등록번호/firm_id '12-34' is empty or not a 10-digit business registration number"
+    assert got[(2, OPEN)] == "사업자등록번호/firm_id '' is empty or not a 10-digit business registration number"
+    assert got[(3, OPEN)] == "사업자등록번호/firm_id '12-34' is empty or not a 10-digit business registration number"
 
 
 def test_a_second_submission_is_quarantined_whole_and_an_identical_resend_is_a_duplicate(warehouse, src):
@@ -288,8 +334,8 @@ def test_a_second_submission_is_quarantined_whole_and_an_identical_resend_is_a_d
     [result] = ingest(warehouse, path)
     assert (result.rows_in, result.accepted, result.duplicates, result.quarantined) == (10, 5, 2, 3)
     got = reasons(warehouse)
-    assert sorted(got) == [5007, 5008, 5009]
-    assert got[5009] == (
+    assert set(got) == {(5, OPEN), (5, OPEN_IMPORTANCE), (5, INTERPRETATION)}
+    assert got[(5, INTERPRETATION)] == (
         f"a later submission: firm '{FIRM_A}' first submitted survey 'twice' at '2023-12-04 15:12:45', "
         "this one at '2023-12-06 09:00:00' is not counted (a firm answers a survey once)"
     )
@@ -299,7 +345,7 @@ def test_a_second_submission_is_quarantined_whole_and_an_identical_resend_is_a_d
     again = write_survey(src / "later" / "twice.csv", [first, row("2023. 12. 8 오전 9:00:00", FIRM_A, "1", "", "")])
     [later] = ingest(warehouse, again)
     assert (later.accepted, later.duplicates, later.quarantined) == (0, 2, 1)
-    assert "a later submission" in reasons(warehouse)[3007]
+    assert "a later submission" in reasons(warehouse)[(3, OPEN)]
 
 
 def test_the_survey_is_named_by_its_file_also_when_the_name_is_decomposed(warehouse, src):
@@ -327,6 +373,32 @@ def test_a_changed_answer_with_the_same_timestamp_is_a_conflict(warehouse, src):
     assert "a firm answers a survey once" in q["reason"]
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one_by_one", "in_one_chunk"])
+def test_a_form_exported_again_repeats_its_bad_answers_as_duplicates_of_their_quarantine(warehouse, src, together):
+    """The same form downloaded three times, each time with one more respondent: its six bad
+    answers are quarantined once; in the later downloads they are duplicates of those rows."""
+    first = [
+        row("2023. 12. 4 오후 3:12:45", FIRM_A, "5", "0", "보통"),
+        row("2023. 12. 4 오후 4:00:00", FIRM_B, "x", "9", "??"),
+    ]
+    more = [
+        row("2023. 12. 5 오전 9:00:00", FIRM_C, "4", "3", "2"),
+        row("2023. 12. 6 오전 9:00:00", "404-81-42235", "4", "", ""),
+    ]
+    paths = [write_survey(src / f"download {k}" / "2023_만족도.csv", first + more[: k - 1]) for k in (1, 2, 3)]
+    results = ingest(warehouse, *paths) if together else [r for p in paths for r in ingest(warehouse, p)]
+    assert [(r.rows_in, r.accepted, r.duplicates, r.quarantined) for r in results] == [
+        (6, 0, 0, 6),
+        (9, 3, 6, 0),
+        (10, 1, 9, 0),
+    ]
+    assert all(balanced(r) for r in results)
+    open_rows = query(warehouse, "SELECT count(*) FROM events.quarantine")[0][0]
+    assert open_rows == 6
+    with wh.connect(warehouse) as con:
+        assert "6" in summary.open_quarantine(con)
+
+
 def test_quarantined_survey_rows_can_be_judged_again(warehouse, src):
     """Requeue reads a quarantined answer back from its long-form copy: nothing was fixed here,
     so nothing is settled and the rows stay."""
@@ -334,7 +406,7 @@ def test_quarantined_survey_rows_can_be_judged_again(warehouse, src):
     ingest(warehouse, path)
     with wh.connect(warehouse) as con:
         assert requeue(con) == []
-    assert [q["source_row"] for q in quarantine(warehouse)] == [2007]
+    assert [(q["source_row"], q["source_column"]) for q in quarantine(warehouse)] == [(2, OPEN)]
 
 
 def test_answers_to_a_programme_added_later_are_taken_in_by_requeue(warehouse, src, tmp_path, monkeypatch):
@@ -346,7 +418,7 @@ def test_answers_to_a_programme_added_later_are_taken_in_by_requeue(warehouse, s
     header = ["타임스탬프", "기업번호", OPEN, "[동의] 수출바우처 연계 지원"]
     path = write_survey(src / "later.csv", [["2023. 12. 4 오후 3:12:45", FIRM_A, "4", "3"]], header=header)
     ingest(warehouse, path)
-    assert list(reasons(warehouse)) == [2004]
+    assert list(reasons(warehouse)) == [(2, "[동의] 수출바우처 연계 지원")]
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
     with (seeds / "programs.csv").open("a", encoding="utf-8") as f:
@@ -376,9 +448,9 @@ def test_bad_timestamps_are_quarantined(warehouse, src):
     [result] = ingest(warehouse, path)
     assert (result.accepted, result.quarantined) == (0, 3)
     got = reasons(warehouse)
-    assert got[2007].startswith("타임스탬프/submitted_at '어제 오후' is empty or not a date and time")
-    assert got[3007].startswith("타임스탬프/submitted_at '2023. 2. 30 오후 3:00:00' is empty or not")
-    assert "is outside 2000-01-01 … today" in got[4007]
+    assert got[(2, OPEN)].startswith("타임스탬프/submitted_at '어제 오후' is empty or not a date and time")
+    assert got[(3, OPEN)].startswith("타임스탬프/submitted_at '2023. 2. 30 오후 3:00:00' is empty or not")
+    assert "is outside 2000-01-01 … today" in got[(4, OPEN)]
 
 
 def test_google_forms_stamps_read_by_strptime_give_what_the_pattern_gives():
@@ -443,7 +515,8 @@ def test_personal_data_is_in_no_event_and_no_quarantined_copy(warehouse, src):
     )
     [line] = [json.loads(r) for r, why, _ in kept if why.startswith("the row has")]
     assert line == {"line": f"2023. 12. 4 오후 4:00:00,{FIRM_A},성장,4,4,4,x"}  # only the columns read
-    assert dict(query(warehouse, "SELECT source_row, reason_code FROM events.quarantine"))[4000] == "malformed"
+    codes = query(warehouse, "SELECT source_row, source_column, reason_code FROM events.quarantine")
+    assert (4, None, "malformed") in codes  # an unreadable line: the row, no column
 
 
 def test_masking_of_phone_numbers_and_e_mail_addresses():

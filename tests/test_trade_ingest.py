@@ -106,7 +106,11 @@ def test_periods_side_by_side_and_mti_codes_as_text(warehouse, src):
     assert got[("013", "2021")]["file_row"] == 5
     reasons = {q["reason"] for q in quarantine(warehouse)}
     assert reasons == {"품목코드/item_code '코드 없는 품목' is not an MTI code (1–6 digits)"}
-    assert {q["source_row"] for q in quarantine(warehouse)} == {601, 602}  # row 6, periods 1 and 2
+    # row 6, once per period: each names the column its period's figures start in
+    assert {(q["source_row"], q["source_column"]) for q in quarantine(warehouse)} == {
+        (6, "2021수출금액"),
+        (6, "2022수출금액"),
+    }
 
 
 def test_si_gun_rows_and_a_bad_amount_go_to_quarantine(warehouse, src):

@@ -37,9 +37,12 @@
 
 {# The reference seed `seed_name` as each evaluation view sees it: the live seed for view 0, the
    rows a freeze pinned for a frozen view. The pinned rows' JSON is typed with the seed's own
-   columns, so the seed's file is the one place its layout is written. #}
+   columns, so the seed's file is the one place its layout is written. Both inputs are named at
+   parse time, when the columns are not known yet, so the manifest has the edge from the pinned
+   rows; the pinned branch is written once the columns are known (at execute). #}
 {% macro pinned_seed(seed_name) -%}
     {%- set seed_relation = ref(seed_name) -%}
+    {%- set pinned_relation = source('events', 'freeze_reference_rows') -%}
     {%- set columns = adapter.get_columns_in_relation(seed_relation) if execute else [] -%}
     select views.view_id, seed.*
     from {{ seed_relation }} as seed
@@ -54,7 +57,7 @@
                 "{{ column.name }}": "{{ column.dtype }}"{{ ", " if not loop.last }}
             {%- endfor -%}
         }'))
-    from {{ source('events', 'freeze_reference_rows') }} as pinned
+    from {{ pinned_relation }} as pinned
     inner join {{ ref('int_evaluation_views') }} as views on pinned.freeze_id = views.freeze_id
     where pinned.seed = '{{ seed_name }}'
     {%- endif %}

@@ -1,5 +1,5 @@
 -- The `all` row of every additive indicator equals the sum over centres (supported_firms is a
--- distinct count and may be smaller than the sum, never larger).
+-- distinct count and may be smaller than the sum, never larger). Money too, to the cent: it is exact.
 with centres as (
     select
         year,
@@ -21,10 +21,10 @@ where a.center = 'all'
         a.importers_discovered <> c.importers_discovered
         or a.difficulties_resolved <> c.difficulties_resolved
         or a.consultations <> c.consultations
-        or abs(a.consultation_amount_usd - c.consultation_amount_usd) > 0.01
+        or a.consultation_amount_usd <> c.consultation_amount_usd
         or a.contracts <> c.contracts
-        or abs(a.contract_amount_usd - c.contract_amount_usd) > 0.01
-        or abs(a.export_amount_usd - c.export_amount_usd) > 0.01
+        or a.contract_amount_usd <> c.contract_amount_usd
+        or a.export_amount_usd <> c.export_amount_usd
         or a.supported_firms > c.supported_firms_sum
         or a.supported_firms < c.supported_firms_max
     )

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines import warehouse as wh
-from pipelines.assets.ingest import WAREHOUSE_POOL
+from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.dbt_project import DBT_PROJECT, dbt_vars
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
@@ -32,6 +32,7 @@ class Translator(DagsterDbtTranslator):
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     tag_step(context)
+    checked_seeds(context)
     # profiles.yml takes the warehouse path from the `warehouse` variable; dbt runs as a
     # subprocess, under the writer lock this process holds for it.
     with wh.writer_lock(warehouse.database):

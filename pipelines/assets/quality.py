@@ -1,6 +1,8 @@
 """The marts' Great Expectations suites (pipelines/quality) as Dagster asset checks: one check per
-suite, on the mart it validates, run after every build. They are blocking: a failing business
-rule stops every asset downstream of the mart (the annual export) in the same run.
+suite, on the mart it validates, run after every build. They are blocking: a failing invariant
+(severity ERROR) stops every asset downstream of the mart (the analysts' file) in the same run. A
+failing plausibility rule only warns (severity WARN, the rows in the check's metadata): the run and
+the publish go on. Every outcome is also kept in the warehouse for the run's summary and `status`.
 
 One multi-asset check runs the selected suites together, so GX is imported and its context set
 up once per run, not once per suite. A routine build sets no export year (no upper bound on
@@ -13,6 +15,7 @@ import dagster as dg
 
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.assets.marts import mart_key
+from pipelines.quality.recorded import record
 from pipelines.quality.rules import planned_checks, suites
 from pipelines.resources import Warehouse
 
@@ -40,19 +43,28 @@ def mart_quality_rules(context: dg.AssetCheckExecutionContext, warehouse: Wareho
     from pipelines.quality.checkpoint import run_suites
 
     selected = {(k.asset_key, k.name) for k in context.selected_asset_check_keys}
-    with warehouse.connect(read_only=True) as con:
+    with warehouse.connect() as con:
         chosen = [s for s in suites(con, year=None) if (mart_key(s.mart), s.check) in selected]
         report = run_suites(con, chosen, docs_dir=Path(warehouse.database).parent / DOCS_FOLDER)
+        record(con, [s.name for s in chosen], report.outcomes)
+
+    def listed(outcomes) -> dg.MetadataValue:
+        return dg.MetadataValue.md("\n".join(f"- {o.rule}: {o.observed}" for o in outcomes) or "none")
+
     for suite in chosen:
         outcomes = [o for o in report.outcomes if o.suite == suite.name]
-        failed = [o for o in outcomes if not o.success]
+        failed = [o for o in report.failed if o.suite == suite.name]
+        warnings = [o for o in report.warnings if o.suite == suite.name]
         yield dg.AssetCheckResult(
             asset_key=mart_key(suite.mart),
             check_name=suite.check,
-            passed=not failed,
+            passed=not failed and not warnings,
+            # only an ERROR blocks what is downstream; a WARN shows in the UI and lets the run go on
+            severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
             metadata={
                 "rules": len(outcomes),
-                "failed": dg.MetadataValue.md("\n".join(f"- {o.rule}: {o.observed}" for o in failed) or "none"),
+                "failed": listed(failed),
+                "warnings": listed(warnings),
                 "data_docs": dg.MetadataValue.path(str(report.docs_index)),
             },
         )

@@ -67,6 +67,9 @@ class PreparedBatch:
     `release()`: frees what was registered, once the files are appended.
     `corrections`: whether candidates can be corrections at all (False: the store skips the
     statements that link corrections to their targets).
+    `layouts[file_no]`: (stride, parts) of a file whose rows give several records: `source_row`
+    above is then file row × stride + k, read from column parts[k - 1] (k = 0: the whole row),
+    and the store writes the file row and that column. Absent: `source_row` is the file row.
     """
 
     source_kind: str
@@ -77,6 +80,7 @@ class PreparedBatch:
     raw_sql: dict[int, str]
     corrections: bool = True
     release: Callable[[], None] = field(default=lambda: None)
+    layouts: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

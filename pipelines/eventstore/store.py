@@ -22,7 +22,29 @@ import pyarrow as pa
 
 from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows, whole_batches
 
+# The quarantined rows no requeue has settled yet.
+OPEN_QUARANTINE = """
+(SELECT q.* FROM events.quarantine AS q ANTI JOIN events.quarantine_resolutions AS r
+ ON r.batch_id = q.batch_id AND r.source_row = q.source_row AND r.source_column IS NOT DISTINCT FROM q.source_column)
+"""
 NO_ROWS = "no data rows under its header: a file without records, nothing to load"
+
+
+def _file_row(record: str) -> str:
+    """The file row of a prepared record numbered `record` (a column of the query), as a person
+    counts it: records of a row giving several are numbered row × stride + k (PreparedBatch.layouts)."""
+    return f"{record} // f.stride"
+
+
+def _file_column(record: str) -> str:
+    """The header of the column a record was read from, when its row gives several records; else NULL."""
+    return f"f.parts[{record} % f.stride]"
+
+
+def location_sql(row: str, column: str) -> str:
+    """`row 7` or `row 7, column [동의] 열린 수출상담회`: where a person finds a record (in reasons,
+    `status` and the export)."""
+    return f"'row ' || {row} || coalesce(', column ' || {column}, '')"
 
 
 @dataclass(frozen=True)
@@ -96,11 +118,11 @@ SELECT c.*, s.position AS stored_position,
     CASE
         WHEN s.position IS NOT NULL AND s.content_hash <> c.content_hash THEN
             'record ' || c.record_key || ' is already stored with other content (from '
-            || b.file_name || ' row ' || s.source_row || ', position ' || s.position
+            || b.file_name || ' ' || {stored_at} || ', position ' || s.position
             || '); ' || $hint
         WHEN s.position IS NULL AND c.occurrence > 1 AND c.content_hash <> c.first_hash THEN
-            'record ' || c.record_key || ' appears again with other content (first at row '
-            || c.first_row || CASE WHEN c.first_file = c.file_no THEN ' of this file'
+            'record ' || c.record_key || ' appears again with other content (first at '
+            || {first_at} || CASE WHEN c.first_file = c.file_no THEN ' of this file'
                                    ELSE ' of ' || f.file_name END
             || '); ' || $hint
     END AS reason,
@@ -140,6 +162,11 @@ WHERE {judged}.verdict = 'duplicate' AND {judged}.stored_position IS NULL AND {j
 """
 
 
+def _repeats(prepared: PreparedBatch) -> str:
+    """The temp table of the kind's rows that repeat an open quarantine row (duplicates)."""
+    return f"{prepared.source_kind}_quarantine_repeats"
+
+
 def _judged(prepared: PreparedBatch) -> str:
     """The temp table of verdicts: one per source kind, so kinds judged together do not collide."""
     return f"{prepared.source_kind}_judged"
@@ -150,7 +177,13 @@ def _judge(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) -> None:
     conflict or a correction awaiting its target. Files are judged as if appended in file_no order."""
     judged = _judged(prepared)
     hint = {"hint": prepared.wording.conflict_hint}
-    con.execute(_JUDGE_SQL.format(candidates=prepared.candidates, judged=judged), hint)
+    judge = _JUDGE_SQL.format(
+        candidates=prepared.candidates,
+        judged=judged,
+        stored_at=location_sql("s.source_row", "s.source_column"),
+        first_at=location_sql(_file_row("c.first_row"), _file_column("c.first_row")),
+    )
+    con.execute(judge, hint)
     if prepared.corrections:
         con.execute(_RESOLVE_STORED_SQL.format(judged=judged))
         while con.execute(_RESOLVE_NEW_SQL.format(judged=judged)).fetchall()[0][0]:
@@ -187,12 +220,15 @@ def _append(con, offers, prepared, keep, started) -> list[BatchResult]:
         first_batch = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM events.ingest_batches").fetchall()[0][0]
         after = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchall()[0][0]
         batch_of = {o.file_no: first_batch + i for i, o in enumerate(offers)}
+        layouts = {n: layout for p in prepared.values() for n, layout in p.layouts.items()}
         files = pa.table(
             {
                 "file_no": pa.array([o.file_no for o in offers], pa.int32()),
                 "batch_id": pa.array([batch_of[o.file_no] for o in offers], pa.int64()),
                 "file_name": pa.array([o.info.path.name for o in offers], pa.string()),
                 "requeue_of": pa.array([o.duplicate_of if o.action == "requeue" else None for o in offers], pa.int64()),
+                "stride": pa.array([layouts.get(o.file_no, (1, []))[0] for o in offers], pa.int64()),
+                "parts": pa.array([layouts.get(o.file_no, (1, []))[1] for o in offers], pa.list_(pa.string())),
             }
         )
         con.register("chunk_files_arrow", files)  # one statement (executemany ran one per file)
@@ -226,15 +262,17 @@ def _counts(con: duckdb.DuckDBPyConnection, prepared: list[PreparedBatch], after
     if not prepared:
         return {}
     verdicts = " UNION ALL ".join(
-        f"SELECT file_no, verdict FROM {_judged(p)} UNION ALL SELECT file_no, 'rejected' FROM {p.rejected}"
+        f"SELECT file_no, verdict FROM {_judged(p)} UNION ALL SELECT file_no, 'rejected' FROM {p.rejected} "
+        f"UNION ALL SELECT file_no, 'repeat' FROM {_repeats(p)}"
         for p in prepared
     )
     return {
         row[0]: row[1:]
         for row in con.execute(
             f"""
-        SELECT v.file_no, count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict = 'duplicate'),
-               count(*) FILTER (verdict NOT IN ('new', 'duplicate')), any_value(p.first), any_value(p.last)
+        SELECT v.file_no, count(*) FILTER (verdict = 'new'), count(*) FILTER (verdict IN ('duplicate', 'repeat')),
+               count(*) FILTER (verdict NOT IN ('new', 'duplicate', 'repeat')) - count(*) FILTER (verdict = 'repeat'),
+               any_value(p.first), any_value(p.last)
         FROM ({verdicts}) AS v JOIN chunk_files USING (file_no)
         LEFT JOIN (SELECT batch_id, min(position) AS first, max(position) AS last FROM events.event_store
                    WHERE position > ? GROUP BY batch_id) AS p USING (batch_id)
@@ -352,7 +390,9 @@ def _insert_events(
         con,
         f"""
         WITH n AS ({new})
-        SELECT n.*, f.batch_id, {after} + row_number() OVER (ORDER BY {order}) AS position,
+        SELECT n.*, f.batch_id, {_file_row("n.source_row")} AS file_row,
+               {_file_column("n.source_row")} AS source_column,
+               {after} + row_number() OVER (ORDER BY {order}) AS position,
                CAST(coalesce(s.stored_version, 0) + row_number() OVER (PARTITION BY n.stream_id ORDER BY {order})
                     AS INTEGER) AS stream_version
         FROM n JOIN chunk_files AS f USING (file_no)
@@ -371,8 +411,8 @@ def _insert_events(
             con,
             f"""
             SELECT a.position, a.event_id, a.source_kind, a.stream_id, a.stream_version, c.event_type,
-                   c.schema_version, c.occurred_on, $recorded_at::TIMESTAMPTZ AS recorded_at, a.batch_id, a.source_row,
-                   c.payload, a.content_hash, a.corrects_event_id
+                   c.schema_version, c.occurred_on, $recorded_at::TIMESTAMPTZ AS recorded_at, a.batch_id,
+                   a.file_row AS source_row, a.source_column, c.payload, a.content_hash, a.corrects_event_id
             FROM chunk_appended AS a JOIN ({payloads}) AS c USING (source_kind, file_no, source_row)
             """,
             {"recorded_at": recorded_at},
@@ -392,9 +432,13 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) 
     """Quarantine rows of loaded files, in one statement; rows re-judged by a requeue stay where
     they are. The row as written is built only for the quarantined rows (the filter reaches each
     file's scan)."""
+    repeats = _repeats(prepared)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {repeats} (file_no INTEGER, source_row BIGINT)")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE chunk_quarantine AS
-        SELECT q.*, f.batch_id FROM (
+        SELECT q.*, f.batch_id, {_file_row("q.source_row")} AS file_row,
+               {_file_column("q.source_row")} AS source_column
+        FROM (
             SELECT file_no, source_row, record_key, raw_values, reason, reason_code FROM {prepared.rejected}
             UNION ALL
             SELECT file_no, source_row, record_key, NULL, reason, verdict FROM {_judged(prepared)}
@@ -412,10 +456,34 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch) 
         for n in files
     )
     con.execute(f"""
-        INSERT INTO events.quarantine (batch_id, source_row, record_key, raw_values, reason, reason_code)
-        SELECT q.batch_id, q.source_row, q.record_key, coalesce(r.raw_values, q.raw_values::JSON), q.reason,
-               q.reason_code
+        CREATE OR REPLACE TEMP TABLE chunk_quarantined AS
+        SELECT q.*, coalesce(r.raw_values, q.raw_values::JSON) AS raw
         FROM chunk_quarantine AS q LEFT JOIN ({raw}) AS r USING (file_no, source_row)
+    """)
+    # A row quarantined already, with the same content and reason, and still open (a form exported
+    # again with its bad answers, or the same bad row in two files of a chunk) is a duplicate of
+    # that quarantine row, not a new one.
+    con.execute(
+        f"""
+        INSERT INTO {repeats}
+        SELECT file_no, source_row FROM (
+            SELECT file_no, source_row, record_key, raw::VARCHAR AS raw, reason,
+                   row_number() OVER (PARTITION BY record_key, raw::VARCHAR, reason ORDER BY file_no, source_row) AS n
+            FROM chunk_quarantined
+        ) AS c
+        WHERE n > 1 OR EXISTS (
+            SELECT 1 FROM {OPEN_QUARANTINE} AS o JOIN events.ingest_batches AS b USING (batch_id)
+            WHERE b.source_kind = $kind AND o.reason = c.reason AND o.raw_values::VARCHAR = c.raw
+              AND o.record_key IS NOT DISTINCT FROM c.record_key
+        )
+    """,
+        {"kind": prepared.source_kind},
+    )
+    con.execute(f"""
+        INSERT INTO events.quarantine (batch_id, source_row, source_column, record_key, raw_values, reason,
+                                       reason_code)
+        SELECT q.batch_id, q.file_row, q.source_column, q.record_key, q.raw, q.reason, q.reason_code
+        FROM chunk_quarantined AS q ANTI JOIN {repeats} USING (file_no, source_row)
         ORDER BY q.file_no, q.source_row
     """)
 
@@ -424,9 +492,9 @@ def _insert_resolutions(con: duckdb.DuckDBPyConnection, prepared: PreparedBatch,
     """For a requeue: what became of each re-judged row that now passes."""
     con.execute(
         f"""
-        INSERT INTO events.quarantine_resolutions (batch_id, source_row, resolved_by_batch, resolution, position,
-                                                  resolved_at)
-        SELECT f.requeue_of, j.source_row, f.batch_id,
+        INSERT INTO events.quarantine_resolutions (batch_id, source_row, source_column, resolved_by_batch,
+                                                  resolution, position, resolved_at)
+        SELECT f.requeue_of, {_file_row("j.source_row")}, {_file_column("j.source_row")}, f.batch_id,
                CASE j.verdict WHEN 'new' THEN 'accepted' ELSE 'duplicate' END, e.position, now()
         FROM {_judged(prepared)} AS j JOIN chunk_files AS f USING (file_no)
         LEFT JOIN events.event_store AS e ON e.position > ? AND e.event_id = j.event_id AND j.verdict = 'new'

@@ -121,9 +121,12 @@ OWN_COLUMNS: dict[str, tuple[str, Kind]] = {
     "refused": ("거부된 파일", Kind.INTEGER),
     "reason_code": ("격리 사유 구분", Kind.TEXT),
     "rows": ("행 수", Kind.INTEGER),
+    "location": ("위치 (행, 열)", Kind.TEXT),
+    "reason": ("격리 사유", Kind.TEXT),
     # quality rules (Great Expectations outcomes)
     "suite": ("검증 묶음", Kind.TEXT),
     "rule": ("검증 규칙", Kind.TEXT),
+    "kind": ("규칙 종류", Kind.TEXT),
     "success": ("통과 여부", Kind.BOOL),
     "observed": ("관측값", Kind.TEXT),
     # the summary pivot (the centre's name is put before the title)

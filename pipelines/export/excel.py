@@ -33,7 +33,11 @@ SHEETS = (
     ),
     ("만족도평가", "satisfaction", ("satisfaction_evaluation", "satisfaction_groups")),
     ("무역동향", "trade", ("trade_context", "trade_growth")),
-    ("데이터품질", "data_quality", ("quarantine_by_file", "quarantine_by_reason", "quality_outcomes")),
+    (
+        "데이터품질",
+        "data_quality",
+        ("quarantine_by_file", "quarantine_by_reason", "quality_outcomes", "quarantine_rows"),
+    ),
 )
 META_SHEET = "메타"
 MIN_WIDTH, MAX_WIDTH = 6, 48

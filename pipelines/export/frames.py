@@ -17,8 +17,9 @@ import duckdb
 import pandas as pd
 
 from pipelines import freeze as fz
+from pipelines.eventstore.store import location_sql
 from pipelines.export.columns import ROW_UNIT_COLUMNS, UNIT_KINDS, Column, Kind, mart_columns, own_column
-from pipelines.quality.outcome import RuleOutcome
+from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY, RuleOutcome
 
 ALL = "all"  # the province total's centre code
 
@@ -150,7 +151,8 @@ def _quarantine(con, frozen_at: datetime) -> tuple[Table, Table]:
                count(*) FILTER (WHERE r.batch_id IS NULL) AS quarantine_open
         FROM events.quarantine AS q
         LEFT JOIN events.quarantine_resolutions AS r
-            ON q.batch_id = r.batch_id AND q.source_row = r.source_row AND r.resolved_at <= $at
+            ON q.batch_id = r.batch_id AND q.source_row = r.source_row
+            AND q.source_column IS NOT DISTINCT FROM r.source_column AND r.resolved_at <= $at
         GROUP BY ALL
     """
     by_file = con.execute(
@@ -202,10 +204,35 @@ def _quarantine(con, frozen_at: datetime) -> tuple[Table, Table]:
     )
 
 
+def quarantine_rows(con, frozen_at: datetime) -> Table:
+    """The quarantined rows still open when the year was frozen, each where a person finds it in
+    its file (the row; the column too where the row gave several records) with its reason."""
+    frame = con.execute(
+        f"""
+        SELECT coalesce(b.source_kind, 'unrecognised') AS source_kind, b.file_name,
+               {location_sql("q.source_row", "q.source_column")} AS location, q.reason_code, q.reason
+        FROM events.quarantine AS q JOIN events.ingest_batches AS b USING (batch_id)
+        ANTI JOIN (SELECT * FROM events.quarantine_resolutions WHERE resolved_at <= $at) AS r
+            ON r.batch_id = q.batch_id AND r.source_row = q.source_row
+            AND r.source_column IS NOT DISTINCT FROM q.source_column
+        WHERE b.started_at <= $at
+        ORDER BY source_kind, b.file_name, q.batch_id, q.source_row, q.source_column NULLS FIRST
+        """,
+        {"at": frozen_at},
+    ).df()
+    columns = [own_column(c) for c in frame.columns]
+    return Table("quarantine_rows", "미해결 격리 행", "events.quarantine", frame, columns)
+
+
+# a rule's kind as the 데이터품질 sheet names it: an invariant's failure refuses, a plausibility warns
+KIND_TITLES = {INVARIANT: "불변 규칙 / invariant", PLAUSIBILITY: "타당성 점검(경고) / plausibility (warns)"}
+
+
 def quality_table(outcomes: Sequence[RuleOutcome]) -> Table:
-    names = ("suite", "rule", "success", "observed")
+    names = ("suite", "rule", "kind", "success", "observed")
     frame = pd.DataFrame(
-        [(str(o.suite), str(o.rule), bool(o.success), str(o.observed)) for o in outcomes], columns=list(names)
+        [(str(o.suite), str(o.rule), KIND_TITLES[o.kind], bool(o.success), str(o.observed)) for o in outcomes],
+        columns=list(names),
     )
     return Table("quality_outcomes", "품질 규칙 결과", "pipelines.quality", frame, [own_column(c) for c in names])
 
@@ -229,5 +256,6 @@ def read_year(con: duckdb.DuckDBPyConnection, year: int, frozen_at: datetime, qu
             out.tables[mart + OBSERVED] = _observed_table(con, mart, year, layout)
     out.tables["summary"] = _summary(out["indicator_values"], out.centres)
     out.tables["quarantine_by_file"], out.tables["quarantine_by_reason"] = _quarantine(con, frozen_at)
+    out.tables["quarantine_rows"] = quarantine_rows(con, frozen_at)
     out.tables["quality_outcomes"] = quality_table(quality)
     return out

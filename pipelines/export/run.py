@@ -4,12 +4,20 @@ Dagster asset call.
 The export is always built from a frozen year: a year not frozen yet is frozen first (and the
 meta block says so), and a frozen year whose marts no longer reproduce its freeze is refused. So
 exporting a frozen year again, after late events, gives the same numbers. Before anything is
-written the quality suites (pipelines/quality) run with the export year; a failing rule refuses
-the export, naming it, and their Data Docs are published in `<year>/data_docs/`.
+written the quality suites (pipelines/quality) judge the year's frozen evaluation (not the live
+marts, which may hold a later year by then); a failing invariant refuses the export, naming it, a
+failing plausibility rule is a warning the 데이터품질 sheet shows, and their Data Docs are
+published in `<year>/data_docs/` (in `<year>.refused/data_docs/` when the export is refused).
+
+Everything is written into `.<year>.partial/` beside the destination and renamed into place whole,
+so a reader (or a killed export) never leaves `<year>/` half-written: it holds the last complete
+export or nothing.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -60,10 +68,13 @@ def export_year(
     """Write `out_dir/<year>/`: the workbook, the HTML report and meta.json of the frozen
     evaluation of `year`, freezing it first when it is not frozen yet.
 
-    `validate` runs the quality suites on the marts with the export year (their Data Docs go to
-    `<year>/data_docs/`, where they stay when a rule fails and the export is refused).
+    `validate` runs the quality suites on the year's evaluation (their Data Docs go to
+    `<year>/data_docs/`, or to `<year>.refused/data_docs/` when an invariant fails and the export
+    is refused).
     """
     warehouse, folder = Path(warehouse), Path(out_dir) / str(year)
+    stage, refused = _sibling(folder, f"partial-{os.getpid()}"), folder.with_name(f"{year}.refused")
+    _recover(folder)
     with wh.writer_lock(warehouse):  # nothing is appended or rebuilt between the freeze and the read
         with wh.connect(warehouse) as con:
             frozen_now = not fz.freezes(con, year)
@@ -84,13 +95,16 @@ def export_year(
                     f"the marts of {year} no longer match its freeze {freeze['freeze_id']} ({'; '.join(differs)}): "
                     "rebuild them (python -m pipelines run) or re-freeze the year on purpose"
                 )
-            progress(f"checking the marts of {year} against the quality rules (pipelines/quality)")
-            quality = validate(con, year, folder / DATA_DOCS)
+            progress(f"checking the evaluation of {year} against the quality rules (pipelines/quality)")
+            quality = validate(con, year, stage / DATA_DOCS)
+            for o in quality.warnings:
+                progress(f"warning (plausibility, the export goes on): {o}")
             if quality.failed:
                 failed = "; ".join(f"{o.suite}: {o.rule} ({o.observed})" for o in quality.failed)
+                docs = _keep_refused_docs(stage, refused, quality.docs_index)
                 raise ExportRefused(
-                    f"{len(quality.failed)} quality rule(s) fail on the marts of {year}: {failed}"
-                    + (f" -- see {quality.docs_index}" if quality.docs_index else "")
+                    f"{len(quality.failed)} quality rule(s) fail on the evaluation of {year}: {failed}"
+                    + (f" -- see {docs}" if docs else "")
                 )
             frames = read_year(con, year, freeze["frozen_at"], quality.outcomes)
     meta = meta_block(
@@ -99,17 +113,70 @@ def export_year(
         code_version=fz.code_version(),
         warehouse=warehouse,
         quality_rules=len(quality.outcomes),
-        quality_failed=len(quality.failed),  # 0: failed rules refuse above
+        quality_failed=len(quality.failed),  # 0: failed invariants refuse above
         # relative when published beside the files, so that the folder can be moved or shared
         data_docs_index=(
-            quality.docs_index.relative_to(folder)
-            if quality.docs_index and quality.docs_index.is_relative_to(folder)
+            quality.docs_index.relative_to(stage)
+            if quality.docs_index and quality.docs_index.is_relative_to(stage)
             else quality.docs_index
         ),
     )
-    folder.mkdir(parents=True, exist_ok=True)
+    stage.mkdir(parents=True, exist_ok=True)
     stem = file_stem(year)
-    workbook = write_workbook(folder / f"{stem}.xlsx", frames, meta)
-    report = write_report(folder / f"{stem}.html", frames, draw_all(frames), meta)
-    meta_json = write_meta_json(folder / "meta.json", meta)
-    return ExportResult(year, folder, workbook, report, meta_json, meta)
+    try:
+        write_workbook(stage / f"{stem}.xlsx", frames, meta)
+        write_report(stage / f"{stem}.html", frames, draw_all(frames), meta)
+        write_meta_json(stage / "meta.json", meta)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _put_in_place(stage, folder)
+    shutil.rmtree(refused, ignore_errors=True)  # the year exports now: an earlier refusal is history
+    return ExportResult(year, folder, folder / f"{stem}.xlsx", folder / f"{stem}.html", folder / "meta.json", meta)
+
+
+def _sibling(folder: Path, what: str) -> Path:
+    return folder.with_name(f".{folder.name}.{what}")
+
+
+def _recover(folder: Path) -> None:
+    """Undo what a killed export left: its partial folder removed, and after a kill between the two
+    renames of `_put_in_place`, the last complete export back in place (or the old one removed)."""
+    for partial in folder.parent.glob(f".{folder.name}.partial-*"):
+        if not _alive(int(partial.name.rsplit("-", 1)[1])):
+            shutil.rmtree(partial, ignore_errors=True)
+    old = _sibling(folder, "old")
+    if old.exists() and not folder.exists():
+        os.rename(old, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _put_in_place(stage: Path, folder: Path) -> None:
+    """`stage` becomes `folder`: the old export is renamed aside, the new one in, the old removed.
+    A directory cannot be renamed over a non-empty one, so this is two renames; `_recover` mends a
+    kill between them."""
+    old = _sibling(folder, "old")
+    if folder.exists():
+        os.rename(folder, old)
+    os.rename(stage, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_refused_docs(stage: Path, refused: Path, docs_index: Path | None) -> Path | None:
+    """The Data Docs of a refused export, moved to `<year>.refused/`; the partial folder removed."""
+    if docs_index is None or not docs_index.is_relative_to(stage):
+        shutil.rmtree(stage, ignore_errors=True)
+        return docs_index
+    shutil.rmtree(refused, ignore_errors=True)
+    os.rename(stage, refused)
+    return refused / docs_index.relative_to(stage)

@@ -351,4 +351,5 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
         raw_sql=raw_sql,
         corrections=kind.correction is not None,
         release=release,
+        layouts={n: (g.stride, g.parts) for n, g in grids.items() if g.stride > 1},
     )

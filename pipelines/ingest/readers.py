@@ -51,6 +51,11 @@ class Grid:
     table: pa.Table  # columns c0..cN (strings) and source_row (int64)
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, text) unparseable
     preamble: list[list[str]] = field(default_factory=list)  # the rows above the header (titles)
+    # A row giving several records (a survey's answers, a K-stat row's periods): record k of file
+    # row r is numbered r × stride + k and was read from column parts[k - 1]; k = 0 is the whole
+    # row. The store writes the row and that column, as a person finds them.
+    stride: int = 1
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
 
 def _header_candidates_csv(text: str) -> list[list[str]]:
     head = text.splitlines()[:HEADER_SCAN_ROWS]
+    # a long comment cell is no reason to fail: the csv module refuses fields over 128 KiB by default
+    csv.field_size_limit(max(csv.field_size_limit(), sum(map(len, head))))
     return [list(r) for r in csv.reader(head)]
 
 

@@ -17,22 +17,21 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.eventstore.batch import FileInfo, Offer
-from pipelines.eventstore.store import BatchResult
+from pipelines.eventstore.store import OPEN_QUARANTINE, BatchResult
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS, by_name
 
-OPEN_QUARANTINE = """
+SELECTED = f"""
 SELECT q.batch_id, q.source_row, q.raw_values::VARCHAR AS raw_values, b.source_kind, b.file_path, b.file_hash,
-       b.file_bytes, b.encoding
-FROM events.quarantine AS q JOIN events.ingest_batches AS b USING (batch_id)
-ANTI JOIN events.quarantine_resolutions AS r USING (batch_id, source_row)
+       b.file_bytes, b.encoding, q.source_column
+FROM {OPEN_QUARANTINE} AS q JOIN events.ingest_batches AS b USING (batch_id)
 WHERE q.reason_code <> 'malformed' AND b.source_kind IS NOT NULL
   AND ($reason IS NULL OR q.reason ILIKE '%' || $reason || '%')
   AND ($file IS NULL OR b.file_name = $file OR b.file_path = $file)
   AND ($codes IS NULL OR list_contains($codes, q.reason_code))
   AND list_contains($kinds, b.source_kind)
-ORDER BY q.batch_id, q.source_row
+ORDER BY q.batch_id, q.source_row, q.source_column
 """
 
 
@@ -60,7 +59,7 @@ def _requeue_once(con, reason, file, codes, kinds) -> list[BatchResult]:
     from pipelines.ingest.runner import flush
 
     rows = con.execute(
-        OPEN_QUARANTINE,
+        SELECTED,
         {"reason": reason, "file": file, "codes": list(codes) if codes else None, "kinds": [k.name for k in kinds]},
     ).fetchall()
     by_batch: dict[int, list[tuple]] = defaultdict(list)
@@ -68,7 +67,7 @@ def _requeue_once(con, reason, file, codes, kinds) -> list[BatchResult]:
         by_batch[row[0]].append(row)
     offers, grids = [], {}
     for file_no, (batch_id, batch_rows) in enumerate(by_batch.items()):
-        _, _, _, kind_name, path, sha, size, encoding = batch_rows[0]
+        _, _, _, kind_name, path, sha, size, encoding, _ = batch_rows[0]
         kind = by_name(kind_name, kinds)
         grids[file_no] = (kind, _grid(Path(path), encoding, batch_rows))
         offers.append(
@@ -80,9 +79,14 @@ def _requeue_once(con, reason, file, codes, kinds) -> list[BatchResult]:
 
 
 def _grid(path: Path, encoding: str | None, rows: list[tuple]) -> Grid:
-    """The quarantined rows of one file as a grid: the header is the one they were written under."""
+    """The quarantined rows of one file as a grid: the header is the one they were written under.
+    Records of one row are told apart by their column, numbered as the ingest numbers them."""
     values = [json.loads(r[2]) for r in rows]
     header = list(values[0])
     columns = {f"c{i}": pa.array([v.get(h) for v in values], pa.string()) for i, h in enumerate(header)}
-    table = pa.table(columns).append_column("source_row", pa.array([r[1] for r in rows], pa.int64()))
-    return Grid(path, encoding or "requeue", header, table)
+    parts = sorted({r[8] for r in rows if r[8] is not None})
+    part = {name: k for k, name in enumerate(parts, start=1)}
+    stride = len(parts) + 1
+    numbers = [r[1] * stride + part.get(r[8], 0) for r in rows]
+    table = pa.table(columns).append_column("source_row", pa.array(numbers, pa.int64()))
+    return Grid(path, encoding or "requeue", header, table, stride=stride, parts=parts)

@@ -26,6 +26,7 @@ from pipelines.eventstore import store
 from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
 from pipelines.eventstore.store import BatchResult
 from pipelines.ingest.errors import RefusedFile
+from pipelines.ingest.personal import mask_free_text
 from pipelines.ingest.prepare import prepare, set_up
 from pipelines.ingest.readers import Grid, HeaderAt, combine_header, head_rows, read_grid
 from pipelines.ingest.source_kind import SourceKind
@@ -111,7 +112,7 @@ def read(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> _Read:
         problem = header_problem(kind, grid.header)
         if problem:
             raise RefusedFile(info.path, problem)
-        return _Read(kind, kind.reshape(grid) if kind.reshape else grid)
+        return _Read(kind, mask_free_text(kind, kind.reshape(grid) if kind.reshape else grid))
     except RefusedFile as exc:
         log.error("refused %s: %s", info.path, exc.reason)
         return _Read(found.get("kind"), refused=exc.reason)
@@ -223,9 +224,11 @@ def ingest_files(
             offers, grids, rows = [], {}, 0
     if offers:
         emit(flush(con, offers, grids))
-    # only a correction can wait for its target
+    # only a correction can wait for its target. Asked after every ingest, not only one that
+    # loaded rows: a process killed between its append and this step left them waiting, and the
+    # repeated ingest loads nothing (a requeue that settles nothing records nothing)
     waiting = tuple(k for k in kinds if k.correction)
-    if waiting and any(r.status == "loaded" and r.accepted for r in results):
+    if waiting:
         emit(requeue(con, codes=("awaiting_target",), kinds=waiting))
     return results
 

@@ -58,11 +58,14 @@ class SourceKind:
     # file row it came from; raise RefusedFile when the file cannot be understood
     reshape: Callable[[Grid], Grid] | None = None
     breakdown: str | None = None  # payload field that `status` counts events by (e.g. the centre)
+    # fields people write anything into (a comment): phone numbers and e-mail addresses in them are
+    # masked, as in every column the kind does not know (pipelines/ingest/personal.py)
+    free_text: tuple[str, ...] = ()
     example: str = ""  # a small example file, for docs/sources.md
 
     def __post_init__(self) -> None:
         names = set(self.fields.names)
-        for group in (self.recognise_by, self.key, (self.occurred_on,)):
+        for group in (self.recognise_by, self.key, (self.occurred_on,), self.free_text):
             missing = set(group) - names
             if missing:
                 raise ValueError(f"source kind {self.name}: unknown fields {sorted(missing)}")

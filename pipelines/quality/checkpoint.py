@@ -66,7 +66,6 @@ def _observed(result: dict, frame: pd.DataFrame, suite: Suite, rule: Rule) -> st
 def _validate(context, suite: Suite, frame: pd.DataFrame) -> list[RuleOutcome]:
     import great_expectations as gx
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
 
     batch = (
         context.data_sources.add_pandas(suite.name)
@@ -75,9 +74,10 @@ def _validate(context, suite: Suite, frame: pd.DataFrame) -> list[RuleOutcome]:
     )
     expectations = context.suites.add(gx.ExpectationSuite(name=suite.name))
     for rule in suite.rules:
-        where = {"row_condition": Column(rule.rows_with).is_not_null()} if rule.rows_with else {}
         expectations.add_expectation(
-            getattr(gxe, rule.expectation)(**rule.kwargs, **where, description=rule.rule, meta={"rule": rule.rule})
+            getattr(gxe, rule.expectation)(
+                **rule.kwargs, description=rule.rule, meta={"rule": rule.rule, "kind": rule.kind}
+            )
         )
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=expectations)
@@ -98,7 +98,7 @@ def _validate(context, suite: Suite, frame: pd.DataFrame) -> list[RuleOutcome]:
                 observed = f"could not be evaluated: {result.exception_info.get('exception_message')}"
             else:
                 observed = _observed(result.result, frame, suite, rule)
-            outcomes.append(RuleOutcome(suite.name, rule.rule, bool(result.success), observed))
+            outcomes.append(RuleOutcome(suite.name, rule.rule, bool(result.success), observed, rule.kind))
     return outcomes
 
 

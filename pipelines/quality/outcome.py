@@ -1,10 +1,19 @@
 """What a quality run tells its caller: one outcome per rule, the Data Docs page, and the error
-the export raises when a rule failed."""
+the export raises when an invariant failed.
+
+A rule is one of two kinds. An *invariant* states a logical impossibility (a share above 1, a sum
+that does not add up): its failure blocks the export and what is downstream of the mart. A
+*plausibility* rule flags a pattern worth a look that real data may show (more contracts than
+consultations in a month whose contracts came of the month before): its failure is a warning that
+names the rows, and nothing stops.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+INVARIANT, PLAUSIBILITY = "invariant", "plausibility"
 
 
 @dataclass(frozen=True)
@@ -13,6 +22,7 @@ class RuleOutcome:
     rule: str  # readable, Korean / English: "센터 합계 = 전체 행 / centres sum to the all row: contracts"
     success: bool
     observed: str  # what failed, e.g. "2 of 14 rows: hanoi 2024 …"; "" when it passed
+    kind: str = INVARIANT  # or PLAUSIBILITY: a failure only warns
 
     def __str__(self) -> str:
         return f"[{self.suite}] {self.rule}" + (f" — {self.observed}" if self.observed else "")
@@ -25,7 +35,13 @@ class QualityReport:
 
     @property
     def failed(self) -> list[RuleOutcome]:
-        return [o for o in self.outcomes if not o.success]
+        """The invariants that failed: these block."""
+        return [o for o in self.outcomes if not o.success and o.kind == INVARIANT]
+
+    @property
+    def warnings(self) -> list[RuleOutcome]:
+        """The plausibility rules that failed: rows worth a look, nothing blocked."""
+        return [o for o in self.outcomes if not o.success and o.kind == PLAUSIBILITY]
 
     def raise_if_failed(self) -> None:
         if self.failed:
@@ -33,7 +49,7 @@ class QualityReport:
 
 
 class QualityFailed(RuntimeError):
-    """A mart broke a business rule; the message names every failing rule and what it saw."""
+    """A mart broke an invariant; the message names every failing invariant and what it saw."""
 
     def __init__(self, failed: list[RuleOutcome], docs_index: Path | None = None):
         self.failed = failed

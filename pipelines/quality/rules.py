@@ -6,6 +6,13 @@ Column lists are derived, not written out: from the marts' columns, the indicato
 marts' keys (the dbt `unique_combination` tests). A new mart column called `*_rate` or registered
 as a fraction is checked without an edit here.
 
+Every rule is an invariant (a logical impossibility: it blocks) or a plausibility rule (a pattern
+worth a look: it warns); docs/quality.md says which and why.
+
+With an export year the suites judge that year's evaluation, the rows its freeze holds
+(pipelines/freeze.py), not the live marts: rows of a later year that came in since (January's
+log) are not the export's, and a frozen year validates the same whenever it is exported.
+
 To add a rule: write a function `(mart, columns, registry, year) -> list[Rule]` and list it in
 MART_RULES, or add a comparison suite to `suites()`; see docs/quality.md.
 """
@@ -19,7 +26,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines import freeze as fz
 from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
+from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY
 from pipelines.reference import seed_rows
 
 MARTS = "marts"
@@ -44,7 +53,7 @@ class Rule:
     expectation: str  # a class of great_expectations.expectations
     kwargs: Mapping  # its arguments
     shows: tuple[str, ...]  # the columns printed beside a failing row's key
-    rows_with: str | None = None  # the rule applies to the rows where this column is not null
+    kind: str = INVARIANT  # or PLAUSIBILITY: a failure warns, naming the rows, and blocks nothing
 
 
 @dataclass(frozen=True)
@@ -91,15 +100,12 @@ _YEAR = re.compile(r"^([a-z]+_)?year$")  # year, from_year, survey_year; not fir
 # `evaluation_year` is the year whose evaluation holds a row, by design the year after for figures
 # known a year later (domain: continuity gaps, transitions); it is not the data's year.
 _NOT_A_DATA_YEAR = {"evaluation_year"}
-# Rows that are a plan, not data: a goal path runs to its target year, and indicator_values holds
-# the goal's target for it without a value; only rows with an actual are the data's years.
-_ACTUAL = {"goal_path": "actual_value_usd", "indicator_values": "value"}
 _INTEGER = {"INTEGER", "BIGINT", "SMALLINT", "HUGEINT"}
 
 
-def _between(rule: str, column: str, low: float | None, high: float | None, rows_with: str | None = None) -> Rule:
+def _between(rule: str, column: str, low: float | None, high: float | None) -> Rule:
     kwargs = {"column": column, "min_value": low, "max_value": high}
-    return Rule(f"{rule}: {column}", "ExpectColumnValuesToBeBetween", kwargs, (column,), rows_with)
+    return Rule(f"{rule}: {column}", "ExpectColumnValuesToBeBetween", kwargs, (column,))
 
 
 def share_rules(mart: str, columns: Mapping[str, str], reg: Registry, year: int | None) -> list[Rule]:
@@ -122,11 +128,14 @@ def score_rules(mart: str, columns: Mapping[str, str], reg: Registry, year: int 
     ]
 
 
-# (mart, the consultations, the contracts that came of them)
+# (mart, the consultations, the contracts that came of them, the rule's kind)
 CONTRACT_PAIRS = (
-    ("result_evaluation", "consultations", "contracts"),
-    # an opportunity reaching a stage in Y signs at most once within the window
-    ("process_evaluation", "observed_cohort_opportunities", "observed_contracts"),
+    # counts of different events in a centre-year: a contract signed in January may come of a
+    # consultation of December, so a month (or a young year) may show more contracts: worth a look
+    ("result_evaluation", "consultations", "contracts", PLAUSIBILITY),
+    # the contracts of the cohort itself: an opportunity reaching a stage in Y signs at most once
+    # within its window, so more contracts than opportunities is impossible
+    ("process_evaluation", "observed_cohort_opportunities", "observed_contracts", INVARIANT),
 )
 
 
@@ -143,18 +152,20 @@ def contract_rules(mart: str, columns: Mapping[str, str], reg: Registry, year: i
                 "ignore_row_if": "either_value_is_missing",
             },
             (contracts, consultations),
+            kind,
         )
-        for m, consultations, contracts in CONTRACT_PAIRS
+        for m, consultations, contracts, kind in CONTRACT_PAIRS
         if m == mart and {consultations, contracts} <= columns.keys()
     ]
 
 
 def year_rules(mart: str, columns: Mapping[str, str], reg: Registry, year: int | None) -> list[Rule]:
-    """No row of a year after the export year, in every year column of the mart; none without one."""
+    """No year after the export year in its evaluation, in every year column of the mart; none
+    without an export year."""
     if year is None:
         return []
     return [
-        _between(NO_LATER_YEAR, c, None, year, _ACTUAL.get(mart))
+        _between(NO_LATER_YEAR, c, None, year)
         for c, dtype in columns.items()
         if _YEAR.match(c) and c not in _NOT_A_DATA_YEAR and dtype in _INTEGER
     ]
@@ -183,9 +194,10 @@ def _difference(c: str) -> str:
     return f"{c}__difference"
 
 
-def centres_sum_sql(mart: str, key: list[str], additive: list[str]) -> str:
+def centres_sum_sql(source: str, key: list[str], additive: list[str]) -> str:
     """Per key without `center`: per column, the `all` row, the sum of the centre rows and their
-    difference (null where both are null, e.g. a 12-month figure not observed yet)."""
+    difference (null where both are null, e.g. a 12-month figure not observed yet); `source` is
+    the mart or its rows of one evaluation (`evaluation_source`)."""
     keys = ", ".join(_q(k) for k in key if k != "center")
     sums = ", ".join(f"sum({_q(c)}) AS {_q(c)}" for c in additive)
     compared = ", ".join(
@@ -196,15 +208,15 @@ def centres_sum_sql(mart: str, key: list[str], additive: list[str]) -> str:
     )
     return f"""
         WITH centres AS (
-            SELECT {keys}, {sums} FROM {MARTS}.{_q(mart)} WHERE center <> '{ALL}' GROUP BY ALL
+            SELECT {keys}, {sums} FROM {source} AS m WHERE center <> '{ALL}' GROUP BY ALL
         ), whole AS (
-            SELECT {keys}, {", ".join(_q(c) for c in additive)} FROM {MARTS}.{_q(mart)} WHERE center = '{ALL}'
+            SELECT {keys}, {", ".join(_q(c) for c in additive)} FROM {source} AS m WHERE center = '{ALL}'
         )
         SELECT {keys}, {compared} FROM whole AS w FULL JOIN centres AS s USING ({keys}) ORDER BY {keys}
     """
 
 
-def centres_sum_suite(mart: str, key: list[str], columns: Mapping[str, str], additive: list[str]) -> Suite:
+def centres_sum_suite(mart: str, key: list[str], columns: Mapping[str, str], additive: list[str], source: str) -> Suite:
     by = tuple(k for k in key if k != "center")
 
     def rule(c: str) -> Rule:
@@ -213,20 +225,22 @@ def centres_sum_suite(mart: str, key: list[str], columns: Mapping[str, str], add
         kwargs = {"column": _difference(c), "min_value": -tol, "max_value": tol}
         return Rule(f"{CENTRES_SUM}: {c}", "ExpectColumnValuesToBeBetween", kwargs, (_all(c), _centres(c)))
 
-    sql = centres_sum_sql(mart, list(key), additive)
+    sql = centres_sum_sql(source, list(key), additive)
     return Suite(f"{mart}.centres_vs_all", mart, CENTRES_SUM_CHECK, sql, by, tuple(rule(c) for c in additive))
 
 
-# The mart's n on its `all` rows against the accepted answer events (one stream per firm's answer)
-# the row's evaluation saw (position <= as_of_position: a frozen year saw fewer); and answer
-# groups the mart has no row for at all.
-SURVEY_N_SQL = f"""
+def survey_n_sql(source: str, year: int | None) -> str:
+    """The mart's n on its `all` rows against the accepted answer events (one stream per firm's
+    answer) the row's evaluation saw (position <= as_of_position: a frozen year saw fewer); and
+    answer groups the mart has no row for at all. With an export year, that year's surveys only
+    (a survey is evaluated in its own year)."""
+    return f"""
     WITH answers AS (
         SELECT survey, survey_year, program AS program_code, question, stream_id, position
-        FROM staging.stg_survey__answer_events
+        FROM staging.stg_survey__answer_events WHERE {"true" if year is None else f"survey_year = {int(year)}"}
     ), mart_rows AS (
         SELECT survey, survey_year, program_code, question, n, as_of_position
-        FROM {MARTS}.{SURVEY_MART} WHERE tier = '{ALL}'
+        FROM {source} AS m WHERE tier = '{ALL}'
     ), compared AS (
         SELECT m.survey, m.survey_year, m.program_code, m.question, m.n, count(DISTINCT a.stream_id) AS survey_rows
         FROM mart_rows AS m LEFT JOIN answers AS a
@@ -236,7 +250,7 @@ SURVEY_N_SQL = f"""
         UNION ALL
         SELECT survey, survey_year, program_code, question, 0, count(DISTINCT stream_id)
         FROM answers AS a
-        WHERE NOT EXISTS (
+        WHERE {"true" if year is None else "a.position <= (SELECT max(as_of_position) FROM mart_rows)"} AND NOT EXISTS (
             SELECT 1 FROM mart_rows AS m WHERE m.survey = a.survey AND m.survey_year = a.survey_year
                 AND m.program_code = a.program_code AND m.question = a.question
         )
@@ -246,7 +260,7 @@ SURVEY_N_SQL = f"""
 """
 
 
-def survey_n_suite() -> Suite:
+def survey_n_suite(source: str, year: int | None) -> Suite:
     rule = Rule(
         SURVEY_N,
         "ExpectColumnValuesToBeBetween",
@@ -254,7 +268,7 @@ def survey_n_suite() -> Suite:
         ("n", "survey_rows"),
     )
     key = ("survey", "survey_year", "program_code", "question")
-    return Suite(f"{SURVEY_MART}.n_vs_survey", SURVEY_MART, SURVEY_N_CHECK, SURVEY_N_SQL, key, (rule,))
+    return Suite(f"{SURVEY_MART}.n_vs_survey", SURVEY_MART, SURVEY_N_CHECK, survey_n_sql(source, year), key, (rule,))
 
 
 # ---- the suites of a warehouse -----------------------------------------------------------------
@@ -303,13 +317,33 @@ def suites(con: duckdb.DuckDBPyConnection, year: int | None) -> list[Suite]:
     ensure_manifest()  # the keys come from the parsed project; parse it when a yml changed since
     reg, marts = registry(), column_types(con)
     keys = {mart: key for mart, (key, _) in _manifest_marts().items()}
+    sources = {mart: evaluation_source(con, mart, year) for mart in marts}
     out: list[Suite] = []
     for mart, columns in marts.items():
         key = tuple(keys.get(mart, ()))
         rules = tuple(r for make in MART_RULES for r in make(mart, columns, reg, year))
-        out.append(Suite(mart, mart, MART_CHECK, f"SELECT * FROM {MARTS}.{_q(mart)}", key, rules))
+        out.append(Suite(mart, mart, MART_CHECK, f"SELECT * FROM {sources[mart]} AS m", key, rules))
         if additive := additive_columns(mart, list(key), columns, reg):
-            out.append(centres_sum_suite(mart, list(key), columns, additive))
+            out.append(centres_sum_suite(mart, list(key), columns, additive, sources[mart]))
     if SURVEY_MART in marts:
-        out.append(survey_n_suite())
+        out.append(survey_n_suite(sources[SURVEY_MART], year))
     return out
+
+
+def evaluation_source(con: duckdb.DuckDBPyConnection, mart: str, year: int | None) -> str:
+    """What the suites of a mart read: the live mart, or with an export year that year's evaluation
+    as its freeze holds it (pipelines/freeze.py): the rows of its evaluation year without the
+    columns observed a year later, and those columns, with the key, of the rows of the year before."""
+    table = f"{MARTS}.{_q(mart)}"
+    if year is None:
+        return table
+    layout = fz.mart_layouts().get(mart, fz.MartLayout([], []))
+    ycol, year = _q(fz.year_column(con, mart)), int(year)
+    if not layout.late:
+        return f"(SELECT * FROM {table} WHERE {ycol} = {year})"
+    late = ", ".join(_q(c) for c in layout.late)
+    observed = ", ".join(_q(c) for c in [*layout.key, *layout.late])
+    return (
+        f"(SELECT * EXCLUDE ({late}) FROM {table} WHERE {ycol} = {year} "
+        f"UNION ALL BY NAME SELECT {observed} FROM {table} WHERE {ycol} = {year - 1})"
+    )

@@ -4,9 +4,10 @@
 -- and a voided one disappears. Amounts in USD at the yearly average rate of the view's FX seed.
 -- Grouped, not windowed: the streams' figures come from narrow columns, and the latest event of
 -- each stream is found by a join instead of sorting every wide row.
--- amount_usd is an exact decimal (to 1e-10 USD) so that sums never depend on the order DuckDB
--- adds rows in: a rebuild gives the same marts to the last digit. An amount whose currency has
--- no rate for its year yet stays NULL (and is counted in the marts) until the seed has one.
+-- Money (macros/money.sql): the amount in its currency to the cent, and amount_usd converted
+-- here, once, rounded half away from zero to the cent, so that every sum of it is exact and a
+-- rebuild gives the same marts to the last digit. An amount whose currency has no rate for its
+-- year yet stays NULL (and is counted in the marts) until the seed has one.
 with events as (
     {{ events_seen_by_views('stg_center_log__activity_events') }}
 ),
@@ -62,16 +63,14 @@ select
     latest.importer_id,
     latest.importer_name,
     latest.channel,
-    latest.amount,
+    {{ money('latest.amount') }} as amount,
     latest.currency,
     latest.quantity,
     latest.mentor_firm_id,
     latest.note,
     latest.extra,
-    cast(
-        case when latest.currency = 'USD' then latest.amount else latest.amount / fx.units_per_usd end
-        as decimal(38, 10)
-    ) as amount_usd,
+    {{ usd_of(money('latest.amount'), "case when latest.currency = 'USD' then 1 else fx.units_per_usd end") }}
+        as amount_usd,
     case when latest.currency = 'USD' then 1 else fx.units_per_usd end as fx_units_per_usd,
     catalogue.needs_firm as is_firm_facing,
     catalogue.stage_code

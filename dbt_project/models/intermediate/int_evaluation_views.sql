@@ -3,8 +3,9 @@
 -- view 0 is the live one (the whole store, or the `as_of_position` var; today's date, or the
 -- `evaluation_date` var); each year's latest freeze adds a view at its store position and date.
 with store as (
+    -- the head of the whole store, every kind's events (a freeze records the same)
     select coalesce(max(position), 0) as last_position
-    from {{ source('events', 'center_log_events') }}
+    from {{ source('events', 'event_store') }}
 ),
 
 freezes as (

@@ -3,7 +3,7 @@
 A warehouse made by any earlier release upgrades in place on the next connection that writes:
 the missing migrations run once, in version order, in one transaction. Stored rows are carried
 over, never edited in meaning: a migration may add columns that are derived from what was stored
-(a stream id from the stream's first event), and rebuild a table to add a constraint.
+(a stream id from the stream's first event) or empty, and rebuild a table to change a constraint.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial event store, batch ledger and quarantine", _sql_file("m001_initial.sql")),
     Migration(2, "source kind, opaque stream ids with versions, requeue", _source_streams),
     Migration(3, "frozen annual evaluations and their pinned reference data", _sql_file("m003_evaluation_freezes.sql")),
+    Migration(4, "file row and column of a row's several records", _sql_file("m004_source_columns.sql")),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -164,6 +164,7 @@ CENTER_LOG = SourceKind(
     enrich_joins="LEFT JOIN activity_rules AS r ON r.activity_code = t.activity",
     rules=rules,
     breakdown="center",
+    free_text=("note",),
     example=(
         "기록번호,센터,일자,활동,사업,기업번호,기업명,기업단계,수입업체번호,금액,통화,수량,정정구분,원기록번호\n"
         "HAN-2024-000101,하노이,2024-03-05,사업선정,글로벌파트너사업,202-81-00011,전북식품(주),초보,,,,,,\n"

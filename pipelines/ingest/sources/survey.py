@@ -12,8 +12,9 @@ phone numbers and e-mail addresses written into a kept cell (a comment) are mask
 unreadable line is cut down the same way before it is quarantined.
 
 Records and rows: one file row becomes one record per answered question, so `rows_in` of a survey
-batch counts answers (plus unreadable lines), and `source_row` is the file row × 1000 + the
-answer's column (row 12, column 7 → 12007; an unreadable line 12 → 12000).
+batch counts answers (plus unreadable lines). Inside the ingest a record is numbered file row ×
+1000 + the answer's column (row 12, column 7 → 12007; an unreadable line 12 → 12000); the store
+writes the row and the column's header (`source_row` 12, `source_column` `[동의] 열린 수출상담회`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from schemas.raw import row_check
 
-ROW_STRIDE = 1000  # source_row = file row × ROW_STRIDE + the answer's column number (1-based)
+ROW_STRIDE = 1000  # a record is numbered file row × ROW_STRIDE + the answer's column number (1-based)
 EARLIEST = pd.Timestamp("2000-01-01")
 
 # 2023. 5. 18 오후 3:12:45 (Google Forms, Korean locale), 2023-05-18 15:12:45 (an Excel date-time
@@ -275,6 +276,45 @@ def _scrub_line(text: str, keep: list[int], spreadsheet: bool) -> str:
     return ("\t" if spreadsheet else ",").join(mask_personal(cells[i]) or "" for i in keep if i < len(cells))
 
 
+def _refuse_repeated_questions(grid: Grid, questions: list[tuple[int, str, str]]) -> None:
+    """Two columns asking one question of one programme would make the answer depend on the row."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for i, question, programme in questions:
+        seen.setdefault((question, header_key(programme)), []).append(i)
+    twice = [columns for columns in seen.values() if len(columns) > 1]
+    if twice:
+        named = "; ".join(" and ".join(f"`{grid.header[i]}` (column {i + 1})" for i in columns) for columns in twice)
+        raise RefusedFile(grid.path, f"several columns ask the same question: {named}; keep one of each")
+
+
+def _written_year(grid: Grid, years: arrow.Array) -> str | None:
+    """The year the 조사연도 column gives, when it gives one; a column that names several years is
+    refused (one survey has one year), naming the rows of each."""
+    found = pc.struct_field(pc.extract_regex(years, r"(?P<year>\d{4})"), "year")
+    rows = grid.table.column("source_row").to_numpy()
+    by_year: dict[str, list[int]] = {}
+    for k, y in enumerate(found.to_pylist()):
+        if y is not None:
+            by_year.setdefault(y, []).append(int(rows[k]))
+    if len(by_year) > 1:
+        said = "; ".join(f"{y} on rows {_ranges(r)}" for y, r in sorted(by_year.items()))
+        raise RefusedFile(
+            grid.path, f"조사연도/survey_year names several years ({said}): one survey has one year; correct the column"
+        )
+    return next(iter(by_year), None)
+
+
+def _ranges(rows: list[int]) -> str:
+    """2, 3, 4, 7 -> '2–4, 7'."""
+    spans: list[list[int]] = []
+    for r in sorted(rows):
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    return ", ".join(f"{a}–{b}" if a != b else f"{a}" for a, b in spans)
+
+
 def reshape(grid: Grid) -> Grid:
     """One record per answer: the form's row × each answered question column, without personal data."""
     mapped = FIELDS.map_header(grid.header)
@@ -285,6 +325,7 @@ def reshape(grid: Grid) -> Grid:
         raise RefusedFile(grid.path, f"no question columns: expected headers such as {expected}")
     if len(grid.header) >= ROW_STRIDE:
         raise RefusedFile(grid.path, f"has {len(grid.header)} columns; a survey may have at most {ROW_STRIDE - 1}")
+    _refuse_repeated_questions(grid, questions)
     n = grid.table.num_rows
     blank = arrow.nulls(n, arrow.string())
     keep = sorted([*respondent.values(), *(i for i, _, _ in questions)])
@@ -294,11 +335,11 @@ def reshape(grid: Grid) -> Grid:
         return masked[respondent[name]] if name in respondent else blank
 
     stamps = cells("submitted_at")
-    fallback = file_survey_year(stamps, grid.preamble)
     years = cells("survey_year")
-    if fallback is not None:
+    year = _written_year(grid, years) or file_survey_year(stamps, grid.preamble)
+    if year is not None:
         written = pc.and_kleene(pc.is_valid(years), pc.not_equal(pc.utf8_trim_whitespace(years), ""))
-        years = pc.if_else(pc.fill_null(written, False), years, fallback)
+        years = pc.if_else(pc.fill_null(written, False), years, year)
     # the answered cells in the file's order (row by row, left to right): each field's cells are
     # then taken at once, not filtered once per question column
     answered = np.column_stack(
@@ -333,7 +374,7 @@ def reshape(grid: Grid) -> Grid:
         (row * ROW_STRIDE, why, _scrub_line(text, keep, grid.encoding == "spreadsheet"))
         for row, why, text in grid.bad_rows
     ]
-    return Grid(grid.path, grid.encoding, list(FIELDS.names), table, bad)
+    return Grid(grid.path, grid.encoding, list(FIELDS.names), table, bad, stride=ROW_STRIDE, parts=list(grid.header))
 
 
 def rules() -> list[pa.Check]:

@@ -76,7 +76,7 @@ API_MEASURES = {
 API_UNIT = "달러"
 ROW_NUMBER_HEADERS = {"순번", "번호", "no", "순위"}
 CODE_HEADERS = {"코드", "mti코드", "mti", "품목코드", "mticode"}
-ROW_STRIDE = 100  # a row holding several periods: record n of file row r gets source_row r×100+n
+ROW_STRIDE = 100  # a row holding several periods: record n of file row r is numbered r×100+n
 
 FIELDS = FieldSet(
     (
@@ -374,7 +374,9 @@ def reshape(grid: Grid) -> Grid:
         header = combine_header([header, below], HeaderAt(0, 2))
         start = 1
     mapped = FIELDS.map_header(header)
-    label_col = next(i for i, f in mapped.items() if f == "label")
+    label_col = next((i for i, f in mapped.items() if f == "label"), None)
+    if label_col is None:  # e.g. the row below the header, taken as its second row, covered its label
+        raise RefusedFile(path, f"no column of row labels (년도, 년월, 국가, 품목 …) in the header {header}")
     dimension = DIMENSIONS.get(re.sub(r"\s+", "", header[label_col]))
     code_col = next((i for i, h in enumerate(header) if header_key(h) in CODE_HEADERS), None)
     # columns that give a row's own country or HS code whatever its label (nitemtrade)
@@ -483,7 +485,13 @@ def reshape(grid: Grid) -> Grid:
             )
         )
     table = arrow.concat_tables(parts).sort_by("source_row")
-    return Grid(path, grid.encoding, [*NAMES, *(header[i] for i in kept)], table, grid.bad_rows, grid.preamble)
+    names = [*NAMES, *(header[i] for i in kept)]
+    if len(prefixes) == 1:
+        return Grid(path, grid.encoding, names, table, grid.bad_rows, grid.preamble)
+    # several periods: each record names the column its period's figures start in; a bad row is the whole row
+    starts = [header[min(i for i, p, _ in measures if p == prefix)] for prefix in prefixes]
+    bad = [(r * ROW_STRIDE, why, text) for r, why, text in grid.bad_rows]
+    return Grid(path, grid.encoding, names, table, bad, grid.preamble, ROW_STRIDE, starts)
 
 
 def _filled(column: arrow.Array) -> arrow.Array:

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- 단계 이동 / Where each tier's firms of year Y were in Y+1: their tier then, `graduated` (a
--- firm_graduated activity in Y ends its ladder) or `dropped` (no support in Y+1). A row exists once
--- Y+1 has ended, and belongs to the evaluation of Y+1, the year its outcome is known.
+-- graduation ends its ladder with Y: dated in Y, or in Y+1 before any ladder selection of Y+1) or
+-- `dropped` (no support in Y+1). A graduate's later years are on no tier and have no row. A row
+-- exists once Y+1 has ended, and belongs to the evaluation of Y+1, the year its outcome is known.
 with moves as (
     select
         firm_years.view_id,
@@ -9,14 +10,14 @@ with moves as (
         firm_years.year as from_year,
         firm_years.tier_code as from_tier,
         case
-            when firm_years.graduated then 'graduated'
+            when firm_years.ends_ladder then 'graduated'
             when firm_years.supported_next_year then firm_years.next_tier_code
             else 'dropped'
         end as to_tier,
         views.cap_position
     from {{ ref('int_firm_years') }} as firm_years
     inner join {{ ref('int_evaluation_views') }} as views on firm_years.view_id = views.view_id
-    where {{ year_has_ended('firm_years.year + 1') }}
+    where not firm_years.after_graduation and {{ year_has_ended('firm_years.year + 1') }}
 ),
 
 counted as (

@@ -17,9 +17,16 @@ furthest as (
         count(*) as opportunities,
         count(*) filter (where is_open) as open_opportunities,
         coalesce(sum(latest_value_usd) filter (where is_open), 0) as pipeline_value_usd,
-        -- exact decimals: a rebuild (and a frozen year's) sums to the same last digit in any row order
+        -- p × value rounded to the cent per opportunity (money.sql), so that the centres' and the
+        -- stages' cents add up exactly to the `all` row's; the value widened first, as DuckDB keeps
+        -- decimal(18, 2) × decimal(9, 6) within 18 digits (an overflow from USD 10^10)
         coalesce(
-            sum(cast(expected_contract_probability as decimal(9, 6)) * latest_value_usd) filter (where is_open), 0
+            sum(
+                {{ money(
+                    'cast(expected_contract_probability as decimal(9, 6)) * cast(latest_value_usd as decimal(38, 2))'
+                ) }}
+            ) filter (where is_open),
+            0
         ) as weighted_pipeline_usd,
         count(*) filter (where is_open and latest_value_usd is null) as opportunities_without_value
     from {{ ref('int_opportunity_years') }}
@@ -109,8 +116,8 @@ select
     cast(opportunities as bigint) as opportunities,
     cast(open_opportunities as bigint) as open_opportunities,
     cast(expected_contract_probability as double) as expected_contract_probability,
-    cast(pipeline_value_usd as double) as pipeline_value_usd,
-    cast(weighted_pipeline_usd as double) as weighted_pipeline_usd,
+    {{ money('pipeline_value_usd') }} as pipeline_value_usd,
+    {{ money('weighted_pipeline_usd') }} as weighted_pipeline_usd,
     cast(opportunities_without_value as bigint) as opportunities_without_value,
     cast(share_below_50 as double) as share_below_50,
     cast(observed_cohort_opportunities as bigint) as observed_cohort_opportunities,

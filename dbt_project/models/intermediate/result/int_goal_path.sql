@@ -59,8 +59,12 @@ based as (
         goals.growth_rate,
         goals.growth_rate_source,
         goals.report_target_usd,
-        base.value as base_value,
-        actual.value as actual_value
+        -- the indicator's long form holds doubles: money again, to the cent it was; the path is
+        -- rounded to the cent once, from that base, and attainment is measured against it
+        {{ money('base.value') }} as base_value,
+        {{ money(money('base.value') ~ ' * power(1 + goals.growth_rate, years.year - goals.base_year)') }}
+            as path_value,
+        {{ money('actual.value') }} as actual_value
     from years
     inner join goals on years.view_id = goals.view_id and years.goal_code = goals.goal_code
     left join measures as base
@@ -84,17 +88,14 @@ select
     cast(based.indicator_code as varchar) as indicator_code,
     cast(based.center as varchar) as center,
     cast(based.base_year as integer) as base_year,
-    cast(based.base_value as double) as base_value_usd,
+    based.base_value as base_value_usd,
     cast(based.growth_rate as double) as growth_rate,
     cast(based.growth_rate_source as varchar) as growth_rate_source,
-    cast(based.base_value * power(1 + based.growth_rate, based.year - based.base_year) as double) as path_value_usd,
-    cast(based.actual_value as double) as actual_value_usd,
-    cast(
-        based.actual_value / nullif(based.base_value * power(1 + based.growth_rate, based.year - based.base_year), 0)
-        as double
-    ) as attainment_rate,
+    based.path_value as path_value_usd,
+    based.actual_value as actual_value_usd,
+    cast(based.actual_value / nullif(based.path_value, 0) as double) as attainment_rate,
     based.year = based.target_year as is_target_year,
-    cast(based.report_target_usd as double) as report_target_usd,
+    {{ money('based.report_target_usd') }} as report_target_usd,
     views.cap_position as as_of_position
 from based
 inner join {{ ref('int_evaluation_views') }} as views on based.view_id = views.view_id

@@ -16,7 +16,7 @@ targets as (
     select view_id, indicator_code, coalesce(center, 'all') as center, year, cast(target as double) as target
     from programme_targets
     union all
-    select view_id, indicator_code, center, year, path_value_usd as target
+    select view_id, indicator_code, center, year, cast(path_value_usd as double) as target
     from {{ ref('int_goal_path') }}
 ),
 

@@ -28,10 +28,10 @@ select
     cast(totals.importers_discovered as bigint) as importers_discovered,
     cast(totals.difficulties_resolved as bigint) as difficulties_resolved,
     cast(totals.consultations as bigint) as consultations,
-    cast(totals.consultation_amount_usd as double) as consultation_amount_usd,
+    {{ money('totals.consultation_amount_usd') }} as consultation_amount_usd,
     cast(totals.contracts as bigint) as contracts,
-    cast(totals.contract_amount_usd as double) as contract_amount_usd,
-    cast(totals.export_amount_usd as double) as export_amount_usd,
+    {{ money('totals.contract_amount_usd') }} as contract_amount_usd,
+    {{ money('totals.export_amount_usd') }} as export_amount_usd,
     cast(totals.amounts_without_fx_rate as bigint) as amounts_without_fx_rate,
     views.cap_position as as_of_position
 from totals

@@ -3,7 +3,9 @@
 -- snapshots of the same region, firm size, country, item (MTI or HS), si-gun and period at or
 -- below the view's position, the one retrieved last wins (supersede); an equal retrieval date
 -- goes to the later stored event.
--- The earlier snapshots stay in the store and are counted in `snapshots`.
+-- The earlier snapshots stay in the store and are counted in `snapshots`. Amounts are money
+-- (macros/money.sql): the ingest multiplied the file's unit (천달러 …) out in floating point, and
+-- here they are rounded to the cent once.
 with events as (
     {{ events_seen_by_views('stg_trade__statistic_events') }}
 ),
@@ -34,11 +36,11 @@ select
     length(period) = 4 as is_year,
     status = 'partial' as is_partial,
     label,
-    export_usd,
+    {{ money('export_usd') }} as export_usd,
     export_growth_pct,
-    import_usd,
+    {{ money('import_usd') }} as import_usd,
     import_growth_pct,
-    balance_usd,
+    {{ money('balance_usd') }} as balance_usd,
     export_kg,
     import_kg,
     retrieved_on,

@@ -13,6 +13,7 @@ select
     centre_firm_exports_usd / nullif(value_usd, 0) as centre_firm_share,
     other_markets_yoy_growth_rate,
     yoy_growth_rate - other_markets_yoy_growth_rate as growth_vs_other_markets,
+    trade_data_status,
     as_of_position
 from {{ ref('int_trade_context') }}
 where {{ evaluated_here() }}

@@ -1,0 +1,48 @@
+"""The kill campaign (reliability/kills.py) in small, and the defect it found."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from helpers import PROJECT_DIR, cli, consultation, count, ingest, rec, write_csv
+
+from reliability.kills import campaign
+
+KILLED_BEFORE_THE_WAITING_CORRECTIONS = textwrap.dedent("""
+    import os, signal, sys
+    import pipelines.ingest.requeue as requeue
+    from pipelines.ingest.runner import ingest_paths
+
+    requeue.requeue = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+    ingest_paths(sys.argv[1], [sys.argv[2]])
+""")
+
+
+def test_an_ingest_killed_after_its_append_still_applies_the_corrections_it_released(tmp_path):
+    warehouse, src = tmp_path / "w.duckdb", tmp_path / "src"
+    ingest(warehouse, write_csv(src / "01.csv", [consultation("HAN-9", correction="정정", corrects_record_id="HAN-1")]))
+    assert count(warehouse, "quarantine", "reason_code = 'awaiting_target'") == 1
+    record = write_csv(src / "02.csv", [consultation("HAN-1"), rec("HAN-2")])
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_BEFORE_THE_WAITING_CORRECTIONS, str(warehouse), str(record)],
+        cwd=PROJECT_DIR,
+        env=dict(os.environ, PYTHONPATH=str(PROJECT_DIR)),
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert count(warehouse, "event_store") == 2  # the record is in, its correction still waits
+
+    again = cli("ingest", str(record), "--warehouse", str(warehouse))
+    assert again.returncode == 0, again.stderr
+    assert count(warehouse, "event_store") == 3
+    assert count(warehouse, "quarantine_resolutions", "resolution = 'accepted'") == 1
+
+
+def test_killed_ingests_and_requeues_converge_to_the_uninterrupted_store(tmp_path):
+    out = campaign(17, quick=True, workdir=tmp_path / "kills", commands=("ingest", "requeue"), trials=1)
+    assert out.kills >= 1 and out.clean, out.failures
