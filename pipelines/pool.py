@@ -44,7 +44,7 @@ class Claim:
         return f"run {self.run_id} ({who}); {how}"
 
 
-def _alive(pid: int | None, host: str | None) -> bool:
+def process_alive(pid: int | None, host: str | None) -> bool:
     if pid is None or (host and host != socket.gethostname()):
         return True  # unknown, or on another host: assume alive rather than free a live writer's slot
     try:
@@ -71,7 +71,7 @@ def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:
             continue
         pid = run.tags.get(PID_TAG)
         found.append(
-            Claim(run_id, int(pid) if pid else None, _alive(int(pid) if pid else None, run.tags.get(HOST_TAG)))
+            Claim(run_id, int(pid) if pid else None, process_alive(int(pid) if pid else None, run.tags.get(HOST_TAG)))
         )
     return found
 

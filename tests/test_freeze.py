@@ -7,14 +7,12 @@ copy, so that the test can edit a seed file as the expert panel would) with the 
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
-from helpers import PROJECT_DIR, cli, consultation, write_csv
+from helpers import PROJECT_DIR, cli, consultation, project_checkout, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -38,20 +36,7 @@ def following_year_columns() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     """The project's files as a clone has them (tracked and new, not ignored; without the bundled sources)."""
-    root = tmp_path_factory.mktemp("checkout") / "project"
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for name in files.stdout.splitlines():
-        if name.startswith(("sources/", "tests/")) or not (PROJECT_DIR / name).exists():
-            continue
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT_DIR / name, root / name)
-    return root
+    return project_checkout(tmp_path_factory.mktemp("checkout") / "project")
 
 
 def rows(warehouse: Path, mart: str, where: str, exclude=(), only=None) -> list[str]:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import PROJECT_DIR, cli, consultation, instance_home, rec, write_csv, write_xlsx
+from helpers import PROJECT_DIR, cli, consultation, instance_home, project_checkout, rec, write_csv, write_xlsx
 
 from pipelines.generate.trade import write_trade
 
@@ -82,25 +81,8 @@ def test_generate_command_writes_the_trade_samples(tmp_path):
     assert (out / "trade" / "K-stat 총괄 전북 2018-2022.xls").exists() and (out / "center_logs").is_dir()
 
 
-def copy_project(root: Path) -> Path:
-    """The project's files as a clone has them (without the bundled sources and the tests)."""
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for name in files.stdout.splitlines():
-        if name.startswith(("sources/", "tests/")) or not (PROJECT_DIR / name).exists():
-            continue
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT_DIR / name, root / name)
-    return root
-
-
 def test_a_centre_added_as_a_seed_row_gets_its_country_series_and_share(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = project_checkout(tmp_path / "project")
     with (project / "dbt_project" / "seeds" / "centers.csv").open("a", encoding="utf-8") as f:
         f.write("jakarta,자카르타,Jakarta,ID,IDR,2021-01-01,자카르타센터\n")
     sources = tmp_path / "sources"

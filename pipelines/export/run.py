@@ -32,6 +32,7 @@ from pipelines.export.excel import write_workbook
 from pipelines.export.frames import read_year
 from pipelines.export.meta import meta_block, write_meta_json
 from pipelines.export.report import write_report
+from pipelines.pool import process_alive
 from pipelines.quality import QualityReport, validate_marts
 
 Validate = Callable[[duckdb.DuckDBPyConnection, int, Path], QualityReport]
@@ -143,22 +144,12 @@ def _recover(folder: Path) -> None:
     """Undo what a killed export left: its partial folder removed, and after a kill between the two
     renames of `_put_in_place`, the last complete export back in place (or the old one removed)."""
     for partial in folder.parent.glob(f".{folder.name}.partial-*"):
-        if not _alive(int(partial.name.rsplit("-", 1)[1])):
+        if not process_alive(int(partial.name.rsplit("-", 1)[1]), None):
             shutil.rmtree(partial, ignore_errors=True)
     old = _sibling(folder, "old")
     if old.exists() and not folder.exists():
         os.rename(old, folder)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _put_in_place(stage: Path, folder: Path) -> None:
