@@ -1,5 +1,6 @@
-"""`python -m reliability [--seed N] [--only NAME] [--quick]`: every campaign, its figures, and as
-the last line `reliability: N inputs, K kills, T tracebacks, L rows lost, H hangs` (or what broke)."""
+"""`python -m reliability [--seed N] [--only NAME] [--quick] [--commands freeze,export]`: every
+campaign, its figures, and as the last line
+`reliability: N inputs, K kills, T tracebacks, L rows lost, H hangs` (or what broke)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", choices=CAMPAIGNS, action="append", help="run only these campaigns")
     p.add_argument("--quick", action="store_true", help="a small version of each campaign (minutes, not an hour)")
     p.add_argument("--workdir", help="where the campaigns write (default: a temporary folder)")
+    p.add_argument(
+        "--commands",
+        help="kills: only these commands, comma-separated (a failure replays with the same seed)",
+    )
     args = p.parse_args(argv)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
@@ -27,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.only or CAMPAIGNS:
             module = __import__(f"reliability.{name}", fromlist=["campaign"])
             started = time.perf_counter()
-            outcome = module.campaign(seed=args.seed, quick=args.quick, workdir=root / name)
+            extra = {"commands": tuple(args.commands.split(","))} if name == "kills" and args.commands else {}
+            outcome = module.campaign(seed=args.seed, quick=args.quick, workdir=root / name, **extra)
             outcome.seconds = time.perf_counter() - started
             print(outcome.line(), flush=True)
             for failure in outcome.failures:

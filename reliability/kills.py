@@ -442,9 +442,10 @@ def _export_values(folder: Path) -> dict:
         for s in book.worksheets
     }
     html = (folder / f"jeonbuk_export_centres_{YEAR}.html").read_text(encoding="utf-8")
-    for key in VOLATILE_META:
-        if isinstance(meta.get(key), str) and meta[key]:
-            html = html.replace(meta[key], f"<{key}>")
+    # one mark for every volatile value, the longest first: `abc-dirty` and `abc` (code versions
+    # of the export and of the freeze) may be equal in one export and differ in another
+    for value in sorted({v for k, v in meta.items() if k in VOLATILE_META and isinstance(v, str) and v}, key=len)[::-1]:
+        html = html.replace(value, "<volatile>")
     return {
         **cells,
         "meta.json": {k: v for k, v in meta.items() if k not in VOLATILE_META},
@@ -475,11 +476,12 @@ def _descendants(pid: int) -> set[int]:
 
 
 def _is_dbt(pid: int) -> bool:
+    """A `dbt build` (not the `dbt parse` that comes first when the manifest is stale)."""
     try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:2]
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return any(a.rsplit(b"/", 1)[-1] == b"dbt" for a in args)
+    return any(a.rsplit(b"/", 1)[-1] == b"dbt" for a in args[:2]) and b"build" in args
 
 
 def _second_dbt(t: Path, dbts: set[int]) -> bool:

@@ -81,6 +81,31 @@ def test_a_k_stat_file_whose_first_row_covers_the_label_header_is_refused_with_i
     assert result.status == "refused" and "no column of row labels" in result.reason
 
 
+def test_an_xls_whose_container_header_repeats_is_refused_not_a_dead_process(tmp_path):
+    """Shrunk: the K-stat .xls with its first 512 bytes (the OLE header) written twice made calamine
+    ask for 4 GB while following a sector chain; Rust aborts the process on a failed allocation, so
+    an ingest died without a reason. Read in a child with 3 GB of address space, as a small machine."""
+    import subprocess
+    import sys
+
+    sample = next(Path("sources/trade").glob("*.xls")).read_bytes()
+    bad = tmp_path / "K-stat 총괄 전북 2018-2022.xls"
+    bad.write_bytes(sample[:512] + sample)
+    probe = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+        "from pipelines.ingest.errors import RefusedFile\n"
+        "from pipelines.ingest.readers import read_grid\n"
+        "try:\n"
+        "    read_grid(sys.argv[1], lambda rows: None)\n"
+        "except RefusedFile as exc:\n"
+        "    print(exc.reason)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(bad)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "not a readable spreadsheet" in done.stdout
+
+
 def test_a_seed_with_two_byte_order_marks_is_rewritten_with_the_same_rows(tmp_path):
     """Shrunk: a BOM before Excel's BOM stayed in the first column's name, which the rewrite then
     turned into a BOM again: other rows after check_seeds, and never canonical."""

@@ -46,3 +46,30 @@ def test_an_ingest_killed_after_its_append_still_applies_the_corrections_it_rele
 def test_killed_ingests_and_requeues_converge_to_the_uninterrupted_store(tmp_path):
     out = campaign(17, quick=True, workdir=tmp_path / "kills", commands=("ingest", "requeue"), trials=1)
     assert out.kills >= 1 and out.clean, out.failures
+
+
+HOLD_THE_FILE = (
+    "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(10)\n"
+)
+
+
+def test_dbt_waits_for_an_orphaned_dbt_that_still_holds_the_warehouse(tmp_path):
+    """Found by the kill campaign: `kill -9` of a `freeze` alone leaves its dbt build running, and the
+    next freeze's dbt failed at once with DuckDB's lock error (a traceback) instead of waiting for it."""
+    from pipelines.dbt_project import dbt_executable, dbt_vars
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb_holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_FILE, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
+    assert duckdb_holder.stdout.readline().strip() == "held"
+    shown = subprocess.run(
+        [dbt_executable(), "show", "--inline", "select 1 as one", "--vars", dbt_vars(str(warehouse))],
+        cwd=PROJECT_DIR / "dbt_project",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    duckdb_holder.wait()
+    assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr[-2000:]
+    assert "Traceback" not in shown.stdout + shown.stderr

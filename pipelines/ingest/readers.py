@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import olefile
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from defusedxml import ElementTree
@@ -154,9 +155,24 @@ def head_rows(path: Path) -> list[list[list[str]]]:
         return []
 
 
+def _open_workbook(path: Path, data: bytes) -> CalamineWorkbook:
+    """The workbook in `data`, or RefusedFile. An .xls is an OLE container whose sector chains
+    calamine follows without bounds: a damaged one (a header repeated over the directory) makes it
+    allocate gigabytes and abort the process. olefile checks the container first, in Python."""
+    if data.startswith(_OLE_MAGIC):
+        try:
+            olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT).close()
+        except Exception as exc:  # olefile raises OSError subclasses and plain errors on a broken container
+            raise RefusedFile(path, f"not a readable spreadsheet (a damaged .xls container: {exc})") from exc
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for every broken file
+        raise RefusedFile(path, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
+
+
 def _spreadsheet_heads(path: Path) -> list[list[list[str]]]:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = _open_workbook(path, path.read_bytes())
         return [
             [
                 [_cell_text(c) for c in row]
@@ -164,7 +180,7 @@ def _spreadsheet_heads(path: Path) -> list[list[list[str]]]:
             ]
             for n in range(len(workbook.sheet_names))
         ]
-    except Exception:  # calamine raises its own error types; the ingest says why when it reads the file
+    except Exception:  # RefusedFile, OSError or calamine's own errors: the ingest says why when it reads the file
         return []
 
 
@@ -228,11 +244,8 @@ def _read_xml(path: Path, data: bytes, find_header) -> Grid:
 def _read_spreadsheet(path: Path, data: bytes, find_header) -> Grid:
     """The first sheet, in workbook order, whose first rows hold a known header."""
     at, name, rows, text_rows = None, None, [], []
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = workbook.sheet_names
-    except Exception as exc:  # calamine raises its own error types for every broken file
-        raise RefusedFile(path, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
+    workbook = _open_workbook(path, data)
+    sheets = workbook.sheet_names
     for n, name in enumerate(sheets):
         try:
             rows = workbook.get_sheet_by_index(n).to_python(skip_empty_area=False)
