@@ -444,7 +444,8 @@ def _export_values(folder: Path) -> dict:
     html = (folder / f"jeonbuk_export_centres_{YEAR}.html").read_text(encoding="utf-8")
     # one mark for every volatile value, the longest first: `abc-dirty` and `abc` (code versions
     # of the export and of the freeze) may be equal in one export and differ in another
-    for value in sorted({v for k, v in meta.items() if k in VOLATILE_META and isinstance(v, str) and v}, key=len)[::-1]:
+    volatile = {v for k, v in meta.items() if k in VOLATILE_META and isinstance(v, str) and v}
+    for value in sorted(volatile, key=len, reverse=True):
         html = html.replace(value, "<volatile>")
     return {
         **cells,
