@@ -1,5 +1,6 @@
-# `make run` and `make test` work on a fresh machine: they create .venv, install the pinned
-# packages (pyproject.toml), parse the dbt project, then run. Each step is skipped when done.
+# `make run` and `make test` work on a fresh machine: they create .venv, install the locked
+# packages (uv.lock, resolved from pyproject.toml by `make lock`), parse the dbt project, then run.
+# Each step is skipped when done.
 SHELL := /bin/bash
 # The newest installed Python that the pinned packages support (3.11-3.13); a pyenv shim of a
 # version that is not installed fails the check and is skipped.
@@ -8,6 +9,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs the lock; its own version is pinned once, among the dev packages of pyproject.toml
+UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)".*/\1/p' pyproject.toml)
 MANIFEST := dbt_project/target/manifest.json
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
@@ -18,14 +21,21 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EXPORT_YEAR ?= 2025
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run test lint validate browser ui bench reliability clean
+.PHONY: setup lock run test lint validate browser ui bench reliability clean
 
 setup: $(STAMP) $(MANIFEST)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+# --locked: a pyproject.toml changed without `make lock` stops here instead of installing stale pins
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --quiet --locked --extra dev
 	@touch $@
+
+$(BIN)/uv:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+lock: | $(BIN)/uv  ## resolve pyproject.toml's packages again into uv.lock (after changing a pin)
+	$(BIN)/uv lock
 
 $(MANIFEST): $(STAMP) $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .

@@ -36,14 +36,7 @@ def _seeds_ready() -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import dagster as dg
-
-    from pipelines import summary
-    from pipelines import warehouse as wh
-    from pipelines.assets.ingest import WAREHOUSE_POOL
-    from pipelines.dbt_project import ensure_manifest
-    from pipelines.pool import process_tags, wait_for_pool
-    from pipelines.publish import analyst_path
+    from pipelines import build_state
 
     sources, warehouse = sources_dir(args.sources), warehouse_path(args.warehouse)
     if not sources.is_dir():
@@ -51,6 +44,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     if not _seeds_ready():
         return 1
+    last = None if args.full_refresh else build_state.nothing_new(sources, warehouse)
+    if last is not None:
+        print(
+            f"nothing new since the last build (run {last.run_id}, {last.finished_at}, store position "
+            f"{last.store_position}): sources, seeds, code and store unchanged; nothing done "
+            f"(--full-refresh builds anyway)"
+        )
+        return 0
+    inputs = build_state.inputs(sources)
+
+    import dagster as dg
+
+    from pipelines import summary
+    from pipelines import warehouse as wh
+    from pipelines.assets.ingest import WAREHOUSE_POOL
+    from pipelines.config import analyst_path
+    from pipelines.dbt_project import ensure_manifest
+    from pipelines.pool import process_tags, wait_for_pool
+
     ensure_manifest()
     from pipelines.definitions import build_definitions  # loads the dbt manifest
 
@@ -95,7 +107,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"failed step: {step}", file=sys.stderr)
     for check in failed_checks:
         print(f"failed check: {check}", file=sys.stderr)
-    return 0 if result.success and not failed_checks else 1
+    if result.success and not failed_checks:
+        build_state.record(sources, warehouse, inputs, result.run_id)
+        return 0
+    return 1
 
 
 def _print_result(r) -> None:
@@ -256,6 +271,11 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="ingest every source file and build all marts")
     run.add_argument("--sources", help="folder of source files (default $JB_SOURCES or sources/)")
     warehouse_opt(run)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="build even when nothing changed since the last successful build",
+    )
     run.add_argument(
         "--log-level",
         default="WARNING",

@@ -30,3 +30,12 @@ def exports_dir(override: str | os.PathLike | None = None) -> Path:
     $JB_EXPORTS, else exports/."""
     raw = override or os.environ.get("JB_EXPORTS") or DEFAULT_EXPORTS
     return Path(raw).expanduser().resolve()
+
+
+ANALYST_FILE = "analyst.duckdb"
+
+
+def analyst_path(warehouse: Path | str) -> Path:
+    """$JB_ANALYST, else analyst.duckdb in the warehouse's folder."""
+    raw = os.environ.get("JB_ANALYST")
+    return Path(raw).expanduser().resolve() if raw else Path(warehouse).resolve().with_name(ANALYST_FILE)

@@ -19,14 +19,7 @@ import duckdb
 
 from pipelines.freeze import MARTS_SCHEMA, code_version, tables
 
-ANALYST_FILE = "analyst.duckdb"
 ALIAS = "analyst_new"
-
-
-def analyst_path(warehouse: Path | str) -> Path:
-    """$JB_ANALYST, else analyst.duckdb in the warehouse's folder."""
-    raw = os.environ.get("JB_ANALYST")
-    return Path(raw).expanduser().resolve() if raw else Path(warehouse).resolve().with_name(ANALYST_FILE)
 
 
 @dataclass(frozen=True)

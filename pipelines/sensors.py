@@ -5,7 +5,7 @@ import json
 
 import dagster as dg
 
-from pipelines.ingest.runner import discover
+from pipelines.ingest.discovery import discover
 from pipelines.resources import SourcesFolder
 
 

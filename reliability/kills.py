@@ -59,7 +59,7 @@ ALIAS = ("urgent_task,", "긴급해외업무대행", "긴급해외업무대행|�
 
 PUBLISH = (
     "import sys\nfrom pathlib import Path\nfrom pipelines import warehouse as wh\n"
-    "from pipelines.publish import analyst_path, publish\n"
+    "from pipelines.config import analyst_path\nfrom pipelines.publish import publish\n"
     "w = Path(sys.argv[1])\nwith wh.connect(w) as con:\n    publish(con, analyst_path(w))\n"
 )
 VOLATILE = {"recorded_at", "started_at", "finished_at", "resolved_at", "frozen_at", "code_version", "published_at"}

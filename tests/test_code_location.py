@@ -140,7 +140,7 @@ def test_the_ui_loads_the_code_location_with_its_assets_jobs_schedules_and_senso
     assert repository["name"] == REPOSITORY
     assert {j["name"] for j in repository["jobs"]} >= {"ingest_and_build", "freeze_and_export"}
     assert {s["name"] for s in repository["schedules"]} == {"monthly_ingest_and_build", "yearly_freeze_and_export"}
-    assert {s["name"] for s in repository["sensors"]} == {"sources_sensor"}
+    assert {s["name"] for s in repository["sensors"]} == {"sources_sensor", "last_build_mark"}
     keys = {"/".join(a["assetKey"]["path"]) for a in repository["assetNodes"]}
     assert {"center_log_events", "marts/result_evaluation", "analyst_marts", "annual_export"} <= keys
 

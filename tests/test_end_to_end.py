@@ -66,15 +66,21 @@ def test_run_prints_a_summary_and_reports_quarantine(bundled_run):
     assert types == {"activity_recorded", "activity_amended", "activity_voided"}
 
 
-def test_second_run_adds_no_event_and_changes_no_mart(bundled_run):
+def test_second_run_adds_no_event_and_changes_no_mark(bundled_run):
+    """Nothing new: the second run says so and does nothing; forced, it rebuilds to the same."""
     warehouse, _ = bundled_run
     con = duckdb.connect(str(warehouse), read_only=True)
     events_before = con.execute("SELECT count(*), max(position) FROM events.event_store").fetchone()
     mart_before = con.execute("SELECT * FROM marts.result_evaluation ORDER BY year, center").fetchall()
     batches_before = con.execute("SELECT max(batch_id) FROM events.ingest_batches").fetchone()[0]
     con.close()
-    second = cli("run", "--warehouse", str(warehouse))
+    analyst = warehouse.with_name("analyst.duckdb").stat().st_mtime_ns
+    idle = cli("run", "--warehouse", str(warehouse))
+    assert idle.returncode == 0 and "nothing new since the last build" in idle.stdout, idle.stdout + idle.stderr
+    assert warehouse.with_name("analyst.duckdb").stat().st_mtime_ns == analyst  # nothing rewritten
+    second = cli("run", "--full-refresh", "--warehouse", str(warehouse))
     assert second.returncode == 0, second.stderr[-3000:]
+    assert "nothing new" not in second.stdout
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*), max(position) FROM events.event_store").fetchone() == events_before
     assert con.execute("SELECT * FROM marts.result_evaluation ORDER BY year, center").fetchall() == mart_before

@@ -147,6 +147,35 @@ def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sour
     assert float(rows["hanoi"][4]) == pytest.approx(1500 + 2_320_000 / vnd, abs=0.005)  # money: to the cent
     assert rows["new_delhi"][:4] == (1, 12, 1, 0)
     assert rows["all"][:4] == (2, 12, 1, 3)
+    _the_run_leaves_its_mark_and_the_schedule_then_skips(defs_module, small_sources, warehouse, result)
+
+
+def _the_run_leaves_its_mark_and_the_schedule_then_skips(defs_module, sources, warehouse, result):
+    """Nothing new, nothing done, for the UI's runs: the run-status sensor records what a
+    successful run was built from; the monthly schedule then skips until something changes."""
+    from pipelines import build_state
+    from pipelines.resources import SourcesFolder, Warehouse
+
+    resources = {"sources": SourcesFolder(path=str(sources)), "warehouse": Warehouse(database=str(warehouse))}
+    schedule = defs_module.defs.resolve_schedule_def("monthly_ingest_and_build")
+    with dg.build_schedule_context(resources=resources) as ctx:
+        assert isinstance(schedule.evaluate_tick(ctx).run_requests[0], dg.RunRequest)  # no mark yet
+    instance = dg.DagsterInstance.ephemeral()
+    with dg.build_run_status_sensor_context(
+        sensor_name="last_build_mark",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(),
+        resources=resources,
+    ) as ctx:
+        defs_module.last_build_mark(ctx)
+    assert build_state.last_build(warehouse).run_id == result.run_id
+    with dg.build_schedule_context(resources=resources) as ctx:
+        tick = schedule.evaluate_tick(ctx)
+    assert not tick.run_requests and "nothing new since the last build" in tick.skip_message
+    (sources / "center_logs" / "log_2022-04.csv").write_text(HEADER + ROWS[0] + "\n", encoding="utf-8")
+    with dg.build_schedule_context(resources=resources) as ctx:
+        assert len(schedule.evaluate_tick(ctx).run_requests) == 1
 
 
 def test_a_refused_file_fails_its_check_but_the_rest_loads(defs_module, small_sources, tmp_path):

@@ -11,7 +11,8 @@ import dagster as dg
 import pandera.pandas as pa
 
 from pipelines import summary
-from pipelines.ingest.runner import discover, ingest_files, new_files
+from pipelines.ingest.discovery import discover
+from pipelines.ingest.runner import ingest_files, new_files
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS
 from pipelines.pool import tag_step

@@ -5,8 +5,9 @@ import dagster as dg
 
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.assets.marts import mart_key
+from pipelines.config import analyst_path
 from pipelines.freeze import MARTS_SCHEMA, mart_layouts
-from pipelines.publish import analyst_path, publish
+from pipelines.publish import publish
 from pipelines.resources import Warehouse
 
 PREVIEW_ROWS = 5

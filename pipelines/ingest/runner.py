@@ -25,6 +25,7 @@ from pipelines import warehouse as wh
 from pipelines.eventstore import store
 from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
 from pipelines.eventstore.store import BatchResult
+from pipelines.ingest.discovery import discover
 from pipelines.ingest.errors import RefusedFile
 from pipelines.ingest.personal import mask_free_text
 from pipelines.ingest.prepare import prepare, set_up
@@ -59,25 +60,6 @@ def header_problem(kind: SourceKind, header: list[str]) -> str | None:
     if twice:
         return "several columns mean the same field: " + "; ".join(f"{f} <- {', '.join(hs)}" for f, hs in twice.items())
     return None
-
-
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Files under the given files and folders, in path order; hidden and Office lock files skipped."""
-    found: set[Path] = set()
-    for p in map(Path, paths):
-        if p.is_dir():
-            found.update(
-                f
-                for f in p.rglob("*")
-                if f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and not f.name.startswith("~$")
-            )
-        elif p.is_file():
-            found.add(p)
-        else:
-            raise FileNotFoundError(f"{p}: no such file or folder")
-    return sorted(found, key=lambda f: str(f))
 
 
 def file_info(path: Path) -> FileInfo:
