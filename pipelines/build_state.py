@@ -60,7 +60,8 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def _code() -> list[str]:
+def code_files() -> list[str]:
+    """Each file of the code and seeds with its content hash (the export's up-to-date test uses it too)."""
     return [
         f"{folder.name}/{p.relative_to(folder)}={hashlib.sha256(p.read_bytes()).hexdigest()}"
         for folder, pattern in CODE
@@ -90,7 +91,7 @@ def inputs(sources: Path, today: date | None = None) -> str:
     parts = [
         f"evaluation_date={(today or date.today()).isoformat()}",
         *(f"source {p.relative_to(sources)}={_stamp(p)}" for p in discover([sources])),
-        *_code(),
+        *code_files(),
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

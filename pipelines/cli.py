@@ -246,11 +246,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     try:
-        r = export_year(warehouse, args.year, exports_dir(args.out), progress=lambda m: print(m, flush=True))
+        r = export_year(
+            warehouse, args.year, exports_dir(args.out), force=args.force, progress=lambda m: print(m, flush=True)
+        )
     except ExportRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
     m = r.meta
+    if not r.rewritten:
+        print(f"{r.folder} is up to date (freeze {m['freeze_id']}); --force writes it again")
+        return 0
     print(
         f"exported {r.year} from freeze {m['freeze_id']} (store position {m['store_position']}, checksum "
         f"{m['mart_checksum']}) into {r.folder} in {time.perf_counter() - started:.1f} s"
@@ -310,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a frozen year's workbook, HTML report and meta.json (freezes it first)")
     exp.add_argument("--year", type=int, required=True, help="the evaluation year to export")
     exp.add_argument("--out", help="folder of exports, one subfolder per year (default $JB_EXPORTS or exports/)")
+    exp.add_argument("--force", action="store_true", help="write the export even when the folder holds it already")
     warehouse_opt(exp)
     exp.set_defaults(func=cmd_export)
 

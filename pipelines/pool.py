@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
+from pipelines.processes import process_alive
 from pipelines.warehouse import BoundedWait
 
 PID_TAG, HOST_TAG = "jb/pid", "jb/host"
@@ -42,18 +43,6 @@ class Claim:
         who = f"process {self.pid}" if self.pid else "a process of unknown id"
         how = f"stop it with `kill {self.pid}`" if self.pid else "stop it in the Dagster UI (Runs)"
         return f"run {self.run_id} ({who}); {how}"
-
-
-def process_alive(pid: int | None, host: str | None) -> bool:
-    if pid is None or (host and host != socket.gethostname()):
-        return True  # unknown, or on another host: assume alive rather than free a live writer's slot
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:

@@ -11,7 +11,6 @@ import duckdb
 
 from pipelines import warehouse as wh
 from pipelines.config import sources_dir, warehouse_path
-from pipelines.dbt_project import dbt_resource
 
 
 class SourcesFolder(dg.ConfigurableResource):
@@ -36,6 +35,8 @@ class Warehouse(dg.ConfigurableResource):
 
 
 def default_resources(sources: Path | None = None, warehouse: Path | None = None) -> dict:
+    from pipelines.assets.dbt import dbt_resource  # the assets import these resources
+
     return {
         "warehouse": Warehouse(database=str(warehouse_path(warehouse))),
         "sources": SourcesFolder(path=str(sources_dir(sources))),

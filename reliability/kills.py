@@ -184,12 +184,14 @@ class Kills:
                 command, "run", PROJECT_DIR, [*py, "freeze", "--year", str(YEAR), "--warehouse", w], _second_dbt
             )
         if command == "export":
-            # half the trials export for the first time, half over a complete earlier export
+            # half the trials export for the first time, half over a complete earlier export (forced:
+            # the same export is up to date, and would return before any kill)
             return Plan(
                 command,
                 "exported" if trial % 2 else "frozen",
                 PROJECT_DIR,
-                [*py, "export", "--year", str(YEAR), "--warehouse", w, "--out", str(self.t / "exports")],
+                [*py, "export", "--year", str(YEAR), "--warehouse", w, "--out", str(self.t / "exports")]
+                + (["--force"] if trial % 2 else []),
                 _staged_export,
             )
         return Plan(command, "run", PROJECT_DIR, [sys.executable, "-c", PUBLISH, w], _publishing)

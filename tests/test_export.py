@@ -144,6 +144,22 @@ def test_export_freezes_the_year_first_and_says_so(exported):
     assert 'href="data_docs/index.html"' in exported.report.read_text(encoding="utf-8")
 
 
+def test_exporting_the_same_freeze_again_rewrites_nothing_unless_forced(exported, tmp_path):
+    """Export in proportion (issue 18, item 4): the folder holds this export already."""
+    folder = tmp_path / "exports" / str(YEAR)
+    shutil.copytree(exported.folder, folder)
+    files = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    args = ("export", "--year", str(YEAR), "--warehouse", str(exported.warehouse), "--out", str(folder.parent))
+    again = cli(*args)
+    assert again.returncode == 0 and "is up to date (freeze 1)" in again.stdout, again.stdout + again.stderr
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == files
+    forced = cli(*args, "--force")
+    assert forced.returncode == 0 and "exported 2025 from freeze 1" in forced.stdout, forced.stdout + forced.stderr
+    workbook = next(folder.glob("*.xlsx"))
+    assert workbook.stat().st_mtime_ns != files[workbook]
+    assert workbook_values(workbook) == workbook_values(exported.workbook)
+
+
 def test_every_sheet_holds_the_marts_numbers(exported):
     book = openpyxl.load_workbook(exported.workbook)
     assert book.sheetnames == SHEETS
@@ -393,7 +409,7 @@ def _whole_or_absent(folder: Path) -> bool:
     return {f"jeonbuk_export_centres_{YEAR}.xlsx", f"jeonbuk_export_centres_{YEAR}.html", "meta.json"} <= names
 
 
-def _export_killed_when(warehouse: Path, out: Path, ready) -> None:
+def _export_killed_when(warehouse: Path, out: Path, ready, *extra: str) -> None:
     """`export --year 2025` as a user starts it, SIGKILLed as soon as `ready(out)` holds."""
     import signal
     import sys
@@ -402,7 +418,7 @@ def _export_killed_when(warehouse: Path, out: Path, ready) -> None:
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("JB_", "DAGSTER_"))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines", "export", "--year", str(YEAR), "--warehouse", str(warehouse)]
-        + ["--out", str(out)],
+        + ["--out", str(out), *extra],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -433,9 +449,10 @@ def test_a_killed_export_never_leaves_a_half_written_folder(exported, tmp_path):
     assert _whole_or_absent(folder) and folder.exists()
     first = workbook_values(next(folder.glob("*.xlsx")))
     assert first == workbook_values(exported.workbook)
-    # a re-export killed midway keeps the last complete export in place, byte for byte
+    # a re-export (forced: the same one is up to date) killed midway keeps the last complete export
+    # in place, byte for byte
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-    _export_killed_when(warehouse, out, staged("data_docs"))
+    _export_killed_when(warehouse, out, staged("data_docs"), "--force")
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     again = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(out))
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]

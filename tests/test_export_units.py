@@ -58,6 +58,7 @@ def a_meta() -> dict:
         quality_rules=5,
         quality_failed=0,
         data_docs_index=None,
+        export_inputs="0" * 64,
     )
 
 

@@ -8,13 +8,22 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
-from pipelines.dbt_project import DBT_PROJECT, dbt_vars
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.dbt_project import dbt_executable, dbt_vars
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` the manifest is re-parsed at load; elsewhere `ensure_manifest` does it.
+DBT_PROJECT.prepare_if_dev()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
 
 
 class Translator(DagsterDbtTranslator):

@@ -24,6 +24,7 @@ META_LABELS = {
     "quality_failed": "실패한 품질 규칙 수",
     "data_docs_index": "품질 보고서(Data Docs)",
     "mart_checksums": "마트별 행 수·체크섬",
+    "export_inputs": "내보내기 입력 요약(sha256)",
 }
 
 
@@ -36,6 +37,7 @@ def meta_block(
     quality_rules: int,
     quality_failed: int,
     data_docs_index: Path | None,
+    export_inputs: str,
     generated_at: datetime | None = None,
 ) -> dict:
     """`freeze` is the year's latest row of `pipelines.freeze.freezes`."""
@@ -56,6 +58,7 @@ def meta_block(
         "quality_failed": quality_failed,
         "data_docs_index": str(data_docs_index) if data_docs_index else None,
         "mart_checksums": {m: {"rows": c["rows"], "md5": c["md5"]} for m, c in sorted(checksums.items())},
+        "export_inputs": export_inputs,
     }
 
 

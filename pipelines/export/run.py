@@ -12,30 +12,37 @@ published in `<year>/data_docs/` (in `<year>.refused/data_docs/` when the export
 Everything is written into `.<year>.partial/` beside the destination and renamed into place whole,
 so a reader (or a killed export) never leaves `<year>/` half-written: it holds the last complete
 export or nothing.
+
+An export is made from its inputs alone: the year's latest freeze and the code and seeds (their
+digest is `export_inputs` in meta.json), and names the warehouse file it was read from. When `<year>/` holds a whole
+export of the same inputs and the marts still reproduce the freeze, nothing is rewritten
+(`force` rewrites it): the workbook, the charts and the quality suites would come out the same.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipelines import freeze as fz
 from pipelines import warehouse as wh
-from pipelines.export.charts import draw_all
-from pipelines.export.excel import write_workbook
-from pipelines.export.frames import read_year
+from pipelines.build_state import code_files
 from pipelines.export.meta import meta_block, write_meta_json
-from pipelines.export.report import write_report
-from pipelines.pool import process_alive
-from pipelines.quality import QualityReport, validate_marts
+from pipelines.processes import process_alive
 
-Validate = Callable[[duckdb.DuckDBPyConnection, int, Path], QualityReport]
+if TYPE_CHECKING:  # imported when an export is written: Great Expectations takes seconds to import
+    from pipelines.quality import QualityReport
+
+Validate = Callable[[duckdb.DuckDBPyConnection, int, Path], "QualityReport"]
 DATA_DOCS = "data_docs"  # the quality suites' Data Docs, beside the workbook
 
 
@@ -51,6 +58,7 @@ class ExportResult:
     report: Path
     meta_json: Path
     meta: dict
+    rewritten: bool = True  # False: the folder already held this export, and was left as it was
 
 
 def file_stem(year: int) -> str:
@@ -61,21 +69,34 @@ def export_year(
     warehouse: Path | str,
     year: int,
     out_dir: Path | str,
-    validate: Validate = validate_marts,
+    validate: Validate | None = None,
     *,
     today: date | None = None,
+    force: bool = False,
     progress=print,
 ) -> ExportResult:
     """Write `out_dir/<year>/`: the workbook, the HTML report and meta.json of the frozen
     evaluation of `year`, freezing it first when it is not frozen yet.
 
-    `validate` runs the quality suites on the year's evaluation (their Data Docs go to
-    `<year>/data_docs/`, or to `<year>.refused/data_docs/` when an invariant fails and the export
-    is refused).
+    `validate` (default: pipelines.quality.validate_marts) runs the quality suites on the year's
+    evaluation (their Data Docs go to `<year>/data_docs/`, or to `<year>.refused/data_docs/` when
+    an invariant fails and the export is refused).
     """
     warehouse, folder = Path(warehouse), Path(out_dir) / str(year)
     stage, refused = _sibling(folder, f"partial-{os.getpid()}"), folder.with_name(f"{year}.refused")
     _recover(folder)
+    current = None if force else _current(warehouse, year, folder)
+    if current is not None:
+        progress(f"{folder} is the export of freeze {current['freeze_id']} by this code already: nothing rewritten")
+        return _result(year, folder, current, rewritten=False)
+    # the files and the suites, imported only when there is something to write (matplotlib, GX)
+    from pipelines.export.charts import draw_all
+    from pipelines.export.excel import write_workbook
+    from pipelines.export.frames import read_year
+    from pipelines.export.report import write_report
+    from pipelines.quality import validate_marts
+
+    validate = validate or validate_marts
     with wh.writer_lock(warehouse):  # nothing is appended or rebuilt between the freeze and the read
         with wh.connect(warehouse) as con:
             frozen_now = not fz.freezes(con, year)
@@ -115,6 +136,7 @@ def export_year(
         warehouse=warehouse,
         quality_rules=len(quality.outcomes),
         quality_failed=len(quality.failed),  # 0: failed invariants refuse above
+        export_inputs=_inputs(freeze),
         # relative when published beside the files, so that the folder can be moved or shared
         data_docs_index=(
             quality.docs_index.relative_to(stage)
@@ -133,7 +155,39 @@ def export_year(
         raise
     _put_in_place(stage, folder)
     shutil.rmtree(refused, ignore_errors=True)  # the year exports now: an earlier refusal is history
-    return ExportResult(year, folder, folder / f"{stem}.xlsx", folder / f"{stem}.html", folder / "meta.json", meta)
+    return _result(year, folder, meta)
+
+
+def _result(year: int, folder: Path, meta: dict, rewritten: bool = True) -> ExportResult:
+    stem = file_stem(year)
+    return ExportResult(
+        year, folder, folder / f"{stem}.xlsx", folder / f"{stem}.html", folder / "meta.json", meta, rewritten
+    )
+
+
+def _inputs(freeze: dict) -> str:
+    """The digest of what an export of `freeze` is made from (the same for a copy of the warehouse)."""
+    parts = [f"freeze={freeze['freeze_id']}:{freeze['checksum']}", *code_files()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _current(warehouse: Path, year: int, folder: Path) -> dict | None:
+    """The meta of the export in `folder` when it is whole, of the year's latest freeze, made from
+    the same inputs, and the marts still reproduce that freeze; else None (the export is made)."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    stem = file_stem(year)
+    if not all((folder / name).is_file() for name in (f"{stem}.xlsx", f"{stem}.html")):
+        return None
+    with wh.connect(warehouse, read_only=True) as con:
+        freezes = fz.freezes(con, year)
+        if not freezes or meta.get("export_inputs") != _inputs(freezes[-1]) or meta.get("warehouse") != str(warehouse):
+            return None
+        if any(p.startswith(f"{year}:") for p in fz.verify(con)):
+            return None  # the full path refuses it, saying why
+    return meta
 
 
 def _sibling(folder: Path, what: str) -> Path:

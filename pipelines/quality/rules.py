@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines import freeze as fz
-from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
+from pipelines.dbt_project import MANIFEST_PATH, ensure_manifest
 from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY
 from pipelines.reference import seed_rows
 
@@ -276,7 +276,7 @@ def survey_n_suite(source: str, year: int | None) -> Suite:
 
 def _manifest_marts() -> dict[str, tuple[list[str], list[str]]]:
     """Each mart the dbt project declares: its key (its `unique_combination` test) and columns."""
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["schema"] == MARTS}
     keys = {
         n["attached_node"]: n["test_metadata"]["kwargs"]["columns"]
