@@ -27,7 +27,7 @@ setup: $(STAMP) $(MANIFEST)
 
 # --locked: a pyproject.toml changed without `make lock` stops here instead of installing stale pins
 $(STAMP): pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --quiet --locked --extra dev
+	$(BIN)/uv sync --quiet --locked --compile-bytecode --extra dev
 	@touch $@
 
 $(BIN)/uv:
