@@ -582,16 +582,18 @@ def _stored_text(con: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> str:
 
 
 # A spreadsheet's bytes are parsed by calamine (Rust), which aborts the whole process when an
-# allocation fails: such a file is first opened in a child process with bounded memory.
+# allocation fails: such a file is first read in a child process with bounded memory, by the
+# ingest itself (its container check comes before calamine).
 PROBE = (
-    "import resource, sys\n"
-    "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-    "from python_calamine import CalamineWorkbook\n"
-    "try:\n"
-    "    wb = CalamineWorkbook.from_path(sys.argv[1])\n"
-    "    [wb.get_sheet_by_index(n).to_python(skip_empty_area=False) for n in range(len(wb.sheet_names))]\n"
-    "except Exception:\n"
-    "    pass\n"
+    "import resource, sys, tempfile\n"
+    "from pathlib import Path\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+    "from pipelines.ingest.runner import ingest_paths\n"
+    "with tempfile.TemporaryDirectory() as tmp:\n"
+    "    try:\n"
+    "        ingest_paths(Path(tmp) / 'probe.duckdb', [Path(sys.argv[1])])\n"
+    "    except Exception:\n"
+    "        pass  # a traceback is reported by the ingest in the campaign's own process\n"
 )
 BYTE_STEPS = ("truncated", "random bytes", "a BOM at", "repeated", "emptied", "garbage")
 

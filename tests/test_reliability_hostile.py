@@ -134,3 +134,15 @@ def test_a_giant_file_is_handled_by_the_campaign(tmp_path, reader, monkeypatch):
     monkeypatch.setattr(hostile, "BIG_CELL", 300_000)
     out = hostile.run(seed=7, files=1, workdir=tmp_path / "h", quick=True, readers=(reader,), say=lambda _: None)
     assert out.clean, out.failures
+
+
+def test_the_campaign_probes_a_spreadsheet_with_the_products_reader_not_bare_calamine(tmp_path):
+    """Found by the full campaign after the fix above: its crash probe opened the file with calamine
+    itself, so the container check the ingest does first was skipped and the refused file still
+    counted as a dead process."""
+    from reliability.hostile import aborts
+
+    sample = next(Path("sources/trade").glob("*.xls")).read_bytes()
+    bad = tmp_path / "K-stat 총괄 전북 2018-2022.xls"
+    bad.write_bytes(sample[:512] + sample)
+    assert aborts(bad) is None
