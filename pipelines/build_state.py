@@ -49,6 +49,7 @@ class LastBuild:
     run_id: str
     finished_at: str
     store_position: int
+    code: str = ""  # code_digest() of the build: its dbt unit tests passed on that code
 
 
 def mark_path(warehouse: Path) -> Path:
@@ -68,6 +69,17 @@ def code_files() -> list[str]:
         for p in sorted(folder.glob(pattern))
         if p.is_file()
     ]
+
+
+def code_digest() -> str:
+    return hashlib.sha256("\n".join(code_files()).encode()).hexdigest()
+
+
+def unit_tests_passed_on_this_code(warehouse: Path) -> LastBuild | None:
+    """The last successful build when it ran on today's code: dbt's unit tests (fixtures in, rows
+    out) depend on the code alone, so they need not run again for new events."""
+    last = last_build(warehouse)
+    return last if last is not None and last.code == code_digest() else None
 
 
 def _store(warehouse: Path) -> list[str] | None:
@@ -131,7 +143,8 @@ def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> N
         return
     with duckdb.connect(str(warehouse), read_only=True) as con:
         position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
-    mark = LastBuild(f"{inputs_before}:{state}", run_id, datetime.now(UTC).isoformat(timespec="seconds"), position)
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    mark = LastBuild(f"{inputs_before}:{state}", run_id, finished, position, code_digest())
     path = mark_path(warehouse)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(mark.__dict__, indent=2), encoding="utf-8")

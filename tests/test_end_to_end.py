@@ -118,3 +118,40 @@ def test_a_refused_file_makes_the_command_fail_but_the_rest_loads(tmp_path):
     assert loaded == len(list((sources / "hanoi").iterdir()))
     assert refused and refused[0][0] == "broken.xlsx" and "spreadsheet" in refused[0][1]
     assert con.execute("SELECT count(*) FROM events.event_store").fetchone()[0] > 0
+
+
+def _mart_digests(warehouse: Path) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        marts = [
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        ]
+        return {
+            m: con.execute(f"SELECT md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM marts.{m} t").fetchone()[
+                0
+            ]
+            for m in marts
+        }
+
+
+def test_a_new_month_skips_the_unit_tests_and_builds_the_marts_a_full_refresh_builds(bundled_run, tmp_path):
+    """A month's new events do not change the code: dbt's unit tests, which passed on it, are not
+    run again; every mart equals, row for row, what a forced full build makes of the same store."""
+    from helpers import rec, write_csv
+
+    warehouse = tmp_path / "w" / "jeonbuk.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy2(bundled_run[0], warehouse)
+    shutil.copy2(f"{bundled_run[0]}.last_build.json", f"{warehouse}.last_build.json")
+    sources = tmp_path / "sources"
+    shutil.copytree(PROJECT_DIR / "sources", sources)
+    write_csv(
+        sources / "center_logs" / "hanoi" / "2026" / "hanoi_2026-01.csv",
+        [rec(f"HN-2026-01-{n:03}", date=f"2026-01-{n + 4:02}") for n in range(6)],
+    )
+    month = cli("run", "--log-level", "INFO", "--sources", str(sources), "--warehouse", str(warehouse))
+    assert month.returncode == 0, month.stderr[-3000:]
+    assert "dbt unit tests not run" in month.stdout + month.stderr
+    after_month = _mart_digests(warehouse)
+    full = cli("run", "--full-refresh", "--sources", str(sources), "--warehouse", str(warehouse))
+    assert full.returncode == 0, full.stderr[-3000:]
+    assert _mart_digests(warehouse) == after_month and len(after_month) >= 10

@@ -1,15 +1,19 @@
 """dbt models as Dagster assets (dagster-dbt): seeds, staging, intermediate and marts.
 
 dbt tests become asset checks. dbt runs with one thread and the warehouse pool, so it never
-writes while the ingest does.
+writes while the ingest does. Its unit tests run when the code changed since the last successful
+build (pipelines/build_state.py), not for every month's new events.
 """
 
+import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
@@ -42,7 +46,19 @@ class Translator(DagsterDbtTranslator):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     tag_step(context)
     checked_seeds(context)
+    args = ["build", "--vars", dbt_vars(warehouse.database)]
+    passed = build_state.unit_tests_passed_on_this_code(Path(warehouse.database))
+    if passed is not None:
+        args += ["--exclude", "resource_type:unit_test"]
+        context.log.info(f"dbt unit tests not run: the code is that of run {passed.run_id}, which passed them")
     # profiles.yml takes the warehouse path from the `warehouse` variable; dbt runs as a
     # subprocess, under the writer lock this process holds for it.
     with wh.writer_lock(warehouse.database):
-        yield from dbt.cli(["build", "--vars", dbt_vars(warehouse.database)], context=context).stream()
+        yield from dbt.cli(args, context=context, target_path=target_path(warehouse.database)).stream()
+
+
+def target_path(database: str) -> Path:
+    """dbt's artifacts of one warehouse, kept from run to run: its partial parse stays valid (the
+    profile names the warehouse, and another warehouse's parse is a full one, 2 s longer)."""
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:12]
+    return Path(DBT_PROJECT_DIR) / "target" / f"warehouse-{digest}"
