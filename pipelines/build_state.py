@@ -82,18 +82,17 @@ def unit_tests_passed_on_this_code(warehouse: Path) -> LastBuild | None:
     return last if last is not None and last.code == code_digest() else None
 
 
-def _store(warehouse: Path) -> list[str] | None:
-    """The store's head and counts; None when it cannot be read now (absent, or a writer holds it)."""
+def _store(warehouse: Path) -> dict[str, object] | None:
+    """The store's head and counts (STORE); None when it cannot be read now (absent, or a writer holds it)."""
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
         return None
     with con:
         try:
-            return [
-                f"{table}={con.execute(f'SELECT {what} FROM events.{table}').fetchone()[0]}"
-                for table, what in STORE.items()
-            ]
+            return {
+                table: con.execute(f"SELECT {what} FROM events.{table}").fetchone()[0] for table, what in STORE.items()
+            }
         except duckdb.Error:  # a store of an older release, or no store yet: the run migrates it
             return None
 
@@ -108,15 +107,17 @@ def inputs(sources: Path, today: date | None = None) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _state(warehouse: Path) -> str | None:
-    """The digest of the store and the analysts' file; None when the store cannot be read now
-    (absent, of an older release, or held by a writer: the run goes ahead, migrates or waits)."""
+def _state(warehouse: Path) -> tuple[str, int] | None:
+    """The digest of the store and the analysts' file, and the store's head; None when the store
+    cannot be read now (absent, of an older release, or held by a writer: the run goes ahead,
+    migrates or waits)."""
     store = _store(warehouse)
     if store is None:
         return None
     analyst = analyst_path(warehouse)
-    store.append(f"analyst={_stamp(analyst) if analyst.exists() else 'absent'}")
-    return hashlib.sha256("\n".join(store).encode()).hexdigest()
+    parts = [*(f"{table}={value}" for table, value in store.items())]
+    parts.append(f"analyst={_stamp(analyst) if analyst.exists() else 'absent'}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest(), store["event_store"] or 0
 
 
 def last_build(warehouse: Path) -> LastBuild | None:
@@ -126,13 +127,14 @@ def last_build(warehouse: Path) -> LastBuild | None:
         return None
 
 
-def nothing_new(sources: Path, warehouse: Path) -> LastBuild | None:
-    """The last successful build when nothing it depends on has changed since, else None."""
+def nothing_new(sources: Path, warehouse: Path, inputs_now: str | None = None) -> LastBuild | None:
+    """The last successful build when nothing it depends on has changed since, else None
+    (`inputs_now`: inputs(sources), when the caller has it already)."""
     last = last_build(warehouse)
     if last is None:
         return None
     state = _state(Path(warehouse))
-    return last if state is not None and last.digest == f"{inputs(sources)}:{state}" else None
+    return last if state is not None and last.digest == f"{inputs_now or inputs(sources)}:{state[0]}" else None
 
 
 def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> None:
@@ -141,10 +143,9 @@ def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> N
     state = _state(Path(warehouse))
     if state is None or inputs(sources) != inputs_before:
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
     finished = datetime.now(UTC).isoformat(timespec="seconds")
-    mark = LastBuild(f"{inputs_before}:{state}", run_id, finished, position, code_digest())
+    # inputs_before holds the code digest as it was when the run started: unchanged, as just checked
+    mark = LastBuild(f"{inputs_before}:{state[0]}", run_id, finished, state[1], code_digest())
     path = mark_path(warehouse)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(mark.__dict__, indent=2), encoding="utf-8")

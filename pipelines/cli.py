@@ -44,7 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     if not _seeds_ready():
         return 1
-    last = None if args.full_refresh else build_state.nothing_new(sources, warehouse)
+    inputs = build_state.inputs(sources)
+    last = None if args.full_refresh else build_state.nothing_new(sources, warehouse, inputs)
     if last is not None:
         print(
             f"nothing new since the last build (run {last.run_id}, {last.finished_at}, store position "
@@ -52,7 +53,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"(--full-refresh builds anyway)"
         )
         return 0
-    inputs = build_state.inputs(sources)
 
     import dagster as dg
 

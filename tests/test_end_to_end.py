@@ -121,15 +121,15 @@ def test_a_refused_file_makes_the_command_fail_but_the_rest_loads(tmp_path):
 
 
 def _mart_digests(warehouse: Path) -> dict[str, str]:
+    """Each mart's rows, all years, as one md5 (the freeze's checksums cover one year each)."""
+    from pipelines.freeze import MARTS_SCHEMA, tables
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        marts = [
-            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
-        ]
         return {
             m: con.execute(f"SELECT md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM marts.{m} t").fetchone()[
                 0
             ]
-            for m in marts
+            for m in tables(con, MARTS_SCHEMA)
         }
 
 

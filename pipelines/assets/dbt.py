@@ -17,7 +17,7 @@ from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
-from pipelines.dbt_project import dbt_executable, dbt_vars
+from pipelines.dbt_project import TARGET_PATH, dbt_executable, dbt_vars
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
 
@@ -61,4 +61,4 @@ def target_path(database: str) -> Path:
     """dbt's artifacts of one warehouse, kept from run to run: its partial parse stays valid (the
     profile names the warehouse, and another warehouse's parse is a full one, 2 s longer)."""
     digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:12]
-    return Path(DBT_PROJECT_DIR) / "target" / f"warehouse-{digest}"
+    return TARGET_PATH / f"warehouse-{digest}"
