@@ -126,9 +126,23 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
             # many files otherwise rewrites the growing table and its index again and again.
             con.execute("SET checkpoint_threshold = '1GB'")
             migrate(con, content_hashes())
+            drop_interrupted_dbt_swaps(con)
             yield con
         finally:
             con.close()
+
+
+def drop_interrupted_dbt_swaps(con: duckdb.DuckDBPyConnection) -> None:
+    """dbt-duckdb rebuilds a table as `<model>__dbt_tmp`, renames the old one `<model>__dbt_backup`,
+    commits, and only then drops the backup; a build killed in between leaves it beside the model
+    until dbt rebuilds that same model, which a refused freeze or a run with nothing new never does."""
+    for schema, name, kind in con.execute(
+        "SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT internal"
+    ).fetchall():
+        if name.endswith(("__dbt_backup", "__dbt_tmp")):
+            con.execute(f'DROP {kind} IF EXISTS "{schema}"."{name}"')
 
 
 # Row groups of a writer's connection. A transaction that appends at least a row group writes it

@@ -73,3 +73,30 @@ def test_dbt_waits_for_an_orphaned_dbt_that_still_holds_the_warehouse(tmp_path):
     duckdb_holder.wait()
     assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr[-2000:]
     assert "Traceback" not in shown.stdout + shown.stderr
+
+
+
+def test_a_writer_drops_what_a_killed_dbt_left_half_swapped(bundled_run, tmp_path):
+    """Found by the kill campaign: a freeze killed in the dbt build that follows its record, between
+    dbt-duckdb's commit of a rebuilt mart and its drop of the old one, left
+    `marts.process_evaluation__dbt_backup` beside the mart. The freeze started again is refused as
+    frozen already and builds nothing, so the stray stayed (dbt drops one only when it rebuilds that
+    model). Any writer of the warehouse now drops them; an analyst's own table stays."""
+    import shutil
+
+    import duckdb
+
+    from pipelines import warehouse as wh
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(bundled_run[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE marts.process_evaluation__dbt_backup AS SELECT * FROM marts.process_evaluation")
+        con.execute("CREATE VIEW intermediate.int_activities__dbt_tmp AS SELECT 1 AS one")
+        con.execute("CREATE TABLE marts.my__dbt_backup_notes AS SELECT 1 AS one")  # not dbt's name
+    with wh.connect(warehouse):
+        pass
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = {f"{s}.{t}" for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    assert not {n for n in names if n.endswith(("__dbt_backup", "__dbt_tmp"))}, sorted(names)
+    assert {"marts.my__dbt_backup_notes", "marts.process_evaluation"} <= names
