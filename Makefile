@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EXPORT_YEAR ?= 2025
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup lock run test lint validate browser ui bench reliability clean
+.PHONY: setup lock run test test-fast coverage lint validate browser ui bench reliability clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -45,8 +45,18 @@ run: setup  ## ingest the bundled sources/, build every mart, export $(EXPORT_YE
 	$(BIN)/python -m pipelines run
 	$(BIN)/python -m pipelines export --year $(EXPORT_YEAR)
 
+# The suite on every core, one module per worker at a time (a module's shared fixtures are built
+# once); the bundled run that many modules read is built once for all workers (tests/conftest.py).
+PYTEST_PARALLEL := -n auto --dist loadscope
+
 test: setup lint validate browser  ## lint, load the code location as the UI does, then the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+test-fast: setup  ## the tests that do not run the whole pipeline (not marked slow): the loop while you edit
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow" -q
+
+coverage: setup  ## the whole suite with line and branch coverage (the CLI's child processes too)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --cov --cov-report=term:skip-covered
 
 lint: setup  ## ruff (Python) and sqlfluff (dbt models)
 	$(BIN)/ruff check .
@@ -70,7 +80,8 @@ browser:
 ui: setup  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
-bench: setup  ## scale-40 benchmark: ingest events/s, dbt build s, full run s, peak memory
+bench: setup  ## every loop against the bare SQL of the marts (scales 1, 10, 40), then the scale-40 ingest benchmark
+	$(BIN)/python benchmarks/loops.py --scales 1,10,40
 	$(BIN)/python benchmarks/bench.py --scale 40
 
 reliability: setup  ## hostile inputs, killed commands and concurrent users, seeded; the last line sums them up

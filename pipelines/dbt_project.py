@@ -4,6 +4,7 @@ freeze, the export and the quality rules need the manifest and a `dbt build`, no
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -71,4 +72,21 @@ def build(database: str, evaluation_date: date | None = None, refreeze_year: int
     (freeze); raises when a seed is malformed (reference.SeedError) or a model or test fails (DbtFailed)."""
     check_seeds()
     ensure_manifest()
-    _dbt(["build", "--quiet", "--vars", dbt_vars(database, evaluation_date, refreeze_year)])
+    _dbt(
+        [
+            "build",
+            "--quiet",
+            "--vars",
+            dbt_vars(database, evaluation_date, refreeze_year),
+            "--target-path",
+            str(target_path(database)),
+        ]
+    )
+
+
+def target_path(database: str) -> Path:
+    """dbt's artifacts of one warehouse, kept from build to build: its partial parse stays valid (the
+    profile names the warehouse, and another warehouse's parse is a full one, 2 s longer), and builds
+    of two warehouses at once never write the same files (the project's manifest among them)."""
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:12]
+    return TARGET_PATH / f"warehouse-{digest}"

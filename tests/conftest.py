@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,12 +29,31 @@ def src(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bundled_run(tmp_path_factory):
+def bundled_run(tmp_path_factory, worker_id):
     """`python -m pipelines run` of the bundled sources into a fresh warehouse, shared by the
-    tests that read what it built: (warehouse path, the completed process)."""
+    tests that read what it built: (warehouse path, the completed process). Under pytest-xdist
+    the first worker builds it once and every worker gets a copy of its own (some tests write to
+    it: a forced rebuild, dbt's docs); a single process builds it in place."""
     from helpers import cli
 
-    warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
-    first = cli("run", "--warehouse", str(warehouse))
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    return warehouse, first
+    if worker_id == "master":
+        warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
+        first = cli("run", "--warehouse", str(warehouse))
+        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        return warehouse, first
+    shared = tmp_path_factory.getbasetemp().parent / "bundled_run"
+    shared.mkdir(exist_ok=True)
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the one that builds
+        done = shared / "completed.json"
+        if not done.exists():
+            built = cli("run", "--warehouse", str(shared / "jeonbuk.duckdb"))
+            assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+            done.write_text(json.dumps([built.args, built.returncode, built.stdout, built.stderr]), encoding="utf-8")
+    own = tmp_path_factory.mktemp("e2e")
+    for f in shared.iterdir():
+        if f.is_dir():
+            shutil.copytree(f, own / f.name)
+        elif f.name != done.name:
+            shutil.copy2(f, own / f.name)
+    return own / "jeonbuk.duckdb", subprocess.CompletedProcess(*json.loads(done.read_text(encoding="utf-8")))

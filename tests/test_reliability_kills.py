@@ -64,7 +64,8 @@ def test_dbt_waits_for_an_orphaned_dbt_that_still_holds_the_warehouse(tmp_path):
     )
     assert duckdb_holder.stdout.readline().strip() == "held"
     shown = subprocess.run(
-        [dbt_executable(), "show", "--inline", "select 1 as one", "--vars", dbt_vars(str(warehouse))],
+        [dbt_executable(), "show", "--inline", "select 1 as one", "--vars", dbt_vars(str(warehouse))]
+        + ["--target-path", str(tmp_path / "target")],  # not the project's manifest, which others read
         cwd=PROJECT_DIR / "dbt_project",
         capture_output=True,
         text=True,
@@ -73,7 +74,6 @@ def test_dbt_waits_for_an_orphaned_dbt_that_still_holds_the_warehouse(tmp_path):
     duckdb_holder.wait()
     assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr[-2000:]
     assert "Traceback" not in shown.stdout + shown.stderr
-
 
 
 def test_a_writer_drops_what_a_killed_dbt_left_half_swapped(bundled_run, tmp_path):
@@ -97,6 +97,7 @@ def test_a_writer_drops_what_a_killed_dbt_left_half_swapped(bundled_run, tmp_pat
     with wh.connect(warehouse):
         pass
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = {f"{s}.{t}" for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        found = con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+    names = {f"{schema}.{table}" for schema, table in found}
     assert not {n for n in names if n.endswith(("__dbt_backup", "__dbt_tmp"))}, sorted(names)
     assert {"marts.my__dbt_backup_notes", "marts.process_evaluation"} <= names

@@ -5,7 +5,6 @@ writes while the ingest does. Its unit tests run when the code changed since the
 build (pipelines/build_state.py), not for every month's new events.
 """
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
-from pipelines.dbt_project import TARGET_PATH, dbt_executable, dbt_vars
+from pipelines.dbt_project import dbt_executable, dbt_vars, target_path
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
 
@@ -55,10 +54,3 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     # subprocess, under the writer lock this process holds for it.
     with wh.writer_lock(warehouse.database):
         yield from dbt.cli(args, context=context, target_path=target_path(warehouse.database)).stream()
-
-
-def target_path(database: str) -> Path:
-    """dbt's artifacts of one warehouse, kept from run to run: its partial parse stays valid (the
-    profile names the warehouse, and another warehouse's parse is a full one, 2 s longer)."""
-    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:12]
-    return TARGET_PATH / f"warehouse-{digest}"
