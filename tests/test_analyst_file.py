@@ -4,7 +4,10 @@ never blocks a run, and sees the new marts on reconnecting; the file holds the m
 from __future__ import annotations
 
 import duckdb
+import pytest
 from helpers import cli, consultation, instance_home, rec, write_csv
+
+pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
 
 
 def _run(sources, warehouse, home):

@@ -20,6 +20,8 @@ from helpers import PROJECT_DIR, instance_home
 
 from pipelines.dbt_project import ensure_manifest
 
+pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+
 BIN = Path(sys.executable).parent
 LOCATION = "pipelines.definitions"
 REPOSITORY = "__repository__"  # the name Dagster gives the repository of a `Definitions`

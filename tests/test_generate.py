@@ -53,6 +53,7 @@ def _files(root: Path) -> list[Path]:
     return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_two_runs_write_the_same_bytes(scale_one, tmp_path):
     """A second run, in another process with another string-hash seed, writes identical files."""
     first, _ = scale_one
@@ -122,6 +123,7 @@ def test_plan_reproduces_table_2_9():
     assert sum(got[y].export_usd for y in REPORT_YEARS) == 12_000_000
 
 
+@pytest.mark.slow
 def test_scale_two_doubles_firms_and_rows(scale_one, tmp_path):
     _, one = scale_one
     two = generate(tmp_path / "x2", scale=2)

@@ -85,6 +85,7 @@ def test_a_correction_that_arrives_before_its_record_applies_when_it_arrives(war
 # --------------------------------------------------------------------------- an empty store
 
 
+@pytest.mark.slow
 def test_a_run_whose_store_stays_empty_passes_its_checks(tmp_path):
     from pipelines.dbt_project import ensure_manifest
 
@@ -138,6 +139,7 @@ def test_a_second_writer_waits_a_bounded_time_then_fails_in_one_line(warehouse, 
     assert "waiting up to 1 s" in out.stderr
 
 
+@pytest.mark.slow
 def test_a_writer_that_waits_gets_in_when_the_other_finishes_and_reports_only_its_own_batches(warehouse, tmp_path):
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     write_csv(mine / "a.csv", [rec("HAN-1")])
@@ -184,6 +186,7 @@ def small_sources(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_dead_runs_pool_claim_is_released_and_the_run_marked_failed(tmp_path, small_sources):
     home = instance_home(tmp_path)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -206,6 +209,7 @@ def test_a_dead_runs_pool_claim_is_released_and_the_run_marked_failed(tmp_path, 
         assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
 
 
+@pytest.mark.slow
 def test_a_live_runs_pool_claim_is_waited_for_a_bounded_time_naming_it(tmp_path, small_sources):
     home = instance_home(tmp_path)
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from helpers import query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.ingest.runner import ingest_paths
 from pipelines.ingest.sources.survey import MASK, mask_personal
+
+pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
 SEPARATORS = ["", "-", " ", ".", " - ", " . ", "–", "—", "−", "‐", "\u3000", "  ", "\u00a0"]

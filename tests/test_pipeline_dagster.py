@@ -105,6 +105,7 @@ def test_schedules_build_monthly_and_freeze_and_export_the_past_year_in_january(
     )
 
 
+@pytest.mark.slow
 def test_in_process_run_builds_marts_on_a_temp_warehouse(defs_module, small_sources, tmp_path):
     warehouse = tmp_path / "w.duckdb"
     result = run_job(defs_module, small_sources, warehouse)
@@ -178,6 +179,7 @@ def _the_run_leaves_its_mark_and_the_schedule_then_skips(defs_module, sources, w
         assert len(schedule.evaluate_tick(ctx).run_requests) == 1
 
 
+@pytest.mark.slow
 def test_a_refused_file_fails_its_check_but_the_rest_loads(defs_module, small_sources, tmp_path):
     (small_sources / "notes.csv").write_text("this,is\nnot,a log\n", encoding="utf-8")
     warehouse = tmp_path / "w.duckdb"

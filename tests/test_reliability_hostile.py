@@ -118,6 +118,7 @@ def test_a_seed_with_two_byte_order_marks_is_rewritten_with_the_same_rows(tmp_pa
     assert read_seed(seed)[:2] == (["tier_code", "name_ko"], [["beginner", "초보"]])
 
 
+@pytest.mark.slow
 def test_a_tiny_hostile_campaign_finds_nothing(tmp_path):
     from reliability.hostile import READERS, run
 

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from helpers import PROJECT_DIR, cli, consultation, count, ingest, rec, write_csv
 
 from reliability.kills import campaign
+
+pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
 
 KILLED_BEFORE_THE_WAITING_CORRECTIONS = textwrap.dedent("""
     import os, signal, sys

@@ -453,6 +453,7 @@ def test_bad_timestamps_are_quarantined(warehouse, src):
     assert "is outside 2000-01-01 … today" in got[(4, OPEN)]
 
 
+@pytest.mark.slow
 def test_google_forms_stamps_read_by_strptime_give_what_the_pattern_gives():
     """The strptime fast path reads only what the pattern reads too, to the same time: out-of-range
     months, days, hours, minutes and seconds, 오전/오후 or AM/PM or neither, spacing variants."""
