@@ -137,12 +137,11 @@ def drop_interrupted_dbt_swaps(con: duckdb.DuckDBPyConnection) -> None:
     commits, and only then drops the backup; a build killed in between leaves it beside the model
     until dbt rebuilds that same model, which a refused freeze or a run with nothing new never does."""
     for schema, name, kind in con.execute(
-        "SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
-        "UNION ALL SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() "
-        "WHERE database_name = current_database() AND NOT internal"
+        "SELECT table_schema, table_name, CASE table_type WHEN 'VIEW' THEN 'VIEW' ELSE 'TABLE' END "
+        "FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND (ends_with(table_name, '__dbt_backup') OR ends_with(table_name, '__dbt_tmp'))"
     ).fetchall():
-        if name.endswith(("__dbt_backup", "__dbt_tmp")):
-            con.execute(f'DROP {kind} IF EXISTS "{schema}"."{name}"')
+        con.execute(f'DROP {kind} IF EXISTS "{schema}"."{name}"')
 
 
 # Row groups of a writer's connection. A transaction that appends at least a row group writes it

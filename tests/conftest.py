@@ -36,19 +36,21 @@ def bundled_run(tmp_path_factory, worker_id):
     it: a forced rebuild, dbt's docs); a single process builds it in place."""
     from helpers import cli
 
+    def build(warehouse: Path) -> subprocess.CompletedProcess:
+        done = cli("run", "--warehouse", str(warehouse))
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done
+
     if worker_id == "master":
         warehouse = tmp_path_factory.mktemp("e2e") / "jeonbuk.duckdb"
-        first = cli("run", "--warehouse", str(warehouse))
-        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-        return warehouse, first
+        return warehouse, build(warehouse)
     shared = tmp_path_factory.getbasetemp().parent / "bundled_run"
     shared.mkdir(exist_ok=True)
     with open(shared.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the one that builds
         done = shared / "completed.json"
         if not done.exists():
-            built = cli("run", "--warehouse", str(shared / "jeonbuk.duckdb"))
-            assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+            built = build(shared / "jeonbuk.duckdb")
             done.write_text(json.dumps([built.args, built.returncode, built.stdout, built.stderr]), encoding="utf-8")
     own = tmp_path_factory.mktemp("e2e")
     for f in shared.iterdir():
