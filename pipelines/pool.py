@@ -3,8 +3,8 @@
 A Dagster run that dies holding a pool slot (killed, or `make ui` stopped mid-run) keeps its
 claim in the instance storage, and every later step waits for that slot forever. Each step that
 writes the warehouse tags its run with the process running it (`jb/pid`, `jb/host`); a claim
-whose process is gone is released here and its run marked failed, and a wait for a live run is
-bounded and names it.
+whose run worker (the process of its start event) and last step process are both gone is released
+here and its run marked failed, and a wait for a live run is bounded and names it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 
 import dagster as dg
+from dagster._core.events import DagsterEventType
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
 from pipelines.processes import process_alive
@@ -58,11 +59,21 @@ def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:
         if run is None or run.status in FINISHED:
             found.append(Claim(run_id, None, False))
             continue
-        pid = run.tags.get(PID_TAG)
-        found.append(
-            Claim(run_id, int(pid) if pid else None, process_alive(int(pid) if pid else None, run.tags.get(HOST_TAG)))
-        )
+        host, step = run.tags.get(HOST_TAG), int(run.tags[PID_TAG]) if run.tags.get(PID_TAG) else None
+        worker = _run_worker(instance, run_id)
+        if worker is not None and process_alive(worker, host):
+            found.append(Claim(run_id, worker, True))
+        else:  # no worker known, or it is gone: a step it left running may still hold the slot
+            found.append(Claim(run_id, step, process_alive(step, host)))
     return found
+
+
+def _run_worker(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The process that executes the run (its start event's): a UI run's steps run in subprocesses,
+    and the last one's (`jb/pid`) has ended while the run waits for the pool to start the next."""
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
+    event = records[0].event_log_entry.dagster_event if records else None
+    return event.pid if event is not None else None
 
 
 def release_dead(instance: dg.DagsterInstance, pool: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -231,3 +232,24 @@ def test_a_live_runs_pool_claim_is_waited_for_a_bounded_time_naming_it(tmp_path,
     assert out.returncode == 3 and time.monotonic() - started < 120
     assert run_id in out.stderr and f"kill {alive.pid}" in out.stderr and "Traceback" not in out.stderr
     shutil.rmtree(home)
+
+
+def test_a_ui_run_between_its_steps_is_alive_though_its_last_step_process_ended(tmp_path):
+    """Found by the concurrency campaign under load: a UI run's steps run in subprocesses, and its
+    `jb/pid` names the last step's, which ends while the run worker waits for the pool to start the
+    next step. A CLI run took that for a dead run, released its claim and marked it failed; the run
+    then went on and succeeded. A run lives while the process that executes it lives."""
+    from dagster._core.events import DagsterEvent, DagsterEventType
+
+    from pipelines.pool import release_dead
+
+    home = instance_home(tmp_path)
+    step = subprocess.Popen([sys.executable, "-c", "pass"])
+    step.wait()
+    run_id = _stale_claim(home, step.pid)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        start = DagsterEvent(DagsterEventType.RUN_START.value, "ingest_and_build", pid=os.getpid())
+        instance.report_dagster_event(start, run_id=run_id)  # the run worker: this process, alive
+        assert release_dead(instance, "warehouse") == []
+        assert instance.get_run_by_id(run_id).status.value == "STARTED"
+        assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
