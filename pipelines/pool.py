@@ -60,7 +60,7 @@ def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:
             found.append(Claim(run_id, None, False))
             continue
         host, step = run.tags.get(HOST_TAG), int(run.tags[PID_TAG]) if run.tags.get(PID_TAG) else None
-        worker = _run_worker(instance, run_id)
+        worker = run_worker(instance, run_id)
         if worker is not None and process_alive(worker, host):
             found.append(Claim(run_id, worker, True))
         else:  # no worker known, or it is gone: a step it left running may still hold the slot
@@ -68,9 +68,10 @@ def claims(instance: dg.DagsterInstance, pool: str) -> list[Claim]:
     return found
 
 
-def _run_worker(instance: dg.DagsterInstance, run_id: str) -> int | None:
-    """The process that executes the run (its start event's): a UI run's steps run in subprocesses,
-    and the last one's (`jb/pid`) has ended while the run waits for the pool to start the next."""
+def run_worker(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The process that executes the run (its start event's). A UI run's steps run in subprocesses,
+    and the last one's (`jb/pid`) has ended while the run waits for the pool to start the next; a
+    run of the CLI (in-process) runs every step in this one."""
     records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
     event = records[0].event_log_entry.dagster_event if records else None
     return event.pid if event is not None else None

@@ -253,3 +253,24 @@ def test_a_ui_run_between_its_steps_is_alive_though_its_last_step_process_ended(
         assert release_dead(instance, "warehouse") == []
         assert instance.get_run_by_id(run_id).status.value == "STARTED"
         assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+
+
+def test_a_run_in_one_process_knows_its_steps_run_in_its_worker():
+    """The dbt step imports Great Expectations in the background while dbt builds only when the
+    suites will run in the same process: a CLI run (in-process), not a UI run's step subprocess."""
+    from pipelines.pool import run_worker
+
+    seen = []
+
+    @dg.op
+    def where(context):
+        seen.append(run_worker(context.instance, context.run.run_id))
+
+    @dg.job
+    def one_process():
+        where()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert one_process.execute_in_process(instance=instance).success
+        assert run_worker(instance, "no-such-run") is None
+    assert seen == [os.getpid()]

@@ -5,6 +5,7 @@ writes while the ingest does. Its unit tests run when the code changed since the
 build (pipelines/build_state.py), not for every month's new events.
 """
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.dbt_project import dbt_executable, dbt_vars, target_path
-from pipelines.pool import tag_step
+from pipelines.pool import run_worker, tag_step
+from pipelines.quality.checkpoint import import_in_background
 from pipelines.resources import Warehouse
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -50,6 +52,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     if passed is not None:
         args += ["--exclude", "resource_type:unit_test"]
         context.log.info(f"dbt unit tests not run: the code is that of run {passed.run_id}, which passed them")
+    if run_worker(context.instance, context.run.run_id) == os.getpid():  # the suites follow in this process
+        import_in_background()
     # profiles.yml takes the warehouse path from the `warehouse` variable; dbt runs as a
     # subprocess, under the writer lock this process holds for it.
     with wh.writer_lock(warehouse.database):
