@@ -154,7 +154,9 @@ def cmd_requeue(args: argparse.Namespace) -> int:
         results = requeue(con, reason=args.reason, file=args.file)
         for r in results:
             _print_result(r)
-        if not results:
+        if not results and not summary.open_count(con):
+            print("nothing to settle: no quarantined row is open")
+        elif not results:
             print("nothing settled: every selected quarantined row still fails (see `status`)")
         print(summary.open_quarantine(con))
     return 0

@@ -99,6 +99,10 @@ def events_summary(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def open_count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(f"SELECT count(*) FROM {OPEN_QUARANTINE}").fetchone()[0]
+
+
 def open_quarantine(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(f"""
         SELECT count(*), count(*) FILTER (reason_code = 'awaiting_target'),

@@ -92,3 +92,12 @@ def test_rows_of_an_unknown_centre_load_after_the_centre_is_added(tmp_path, src,
     assert out.returncode == 0 and "nothing settled" in out.stdout and "1 rows open" in out.stdout
     status = cli("status", "--warehouse", str(warehouse))
     assert "1 rows open" in status.stdout and "2 settled by requeue" in status.stdout
+
+
+def test_a_requeue_with_nothing_open_says_so_rather_than_that_rows_still_fail(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    write_csv(tmp_path / "src" / "a.csv", [rec("HAN-1")])
+    ingest(warehouse, tmp_path / "src")
+    out = cli("requeue", "--warehouse", str(warehouse))
+    assert out.returncode == 0, out.stderr
+    assert "nothing to settle: no quarantined row is open" in out.stdout and "still fails" not in out.stdout
