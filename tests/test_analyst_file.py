@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from helpers import cli, consultation, instance_home, rec, write_csv
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 
 def _run(sources, warehouse, home):

@@ -20,7 +20,7 @@ from helpers import PROJECT_DIR, instance_home
 
 from pipelines.dbt_project import ensure_manifest
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 LOCATION = "pipelines.definitions"

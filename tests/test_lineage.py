@@ -18,7 +18,7 @@ from helpers import PROJECT_DIR
 from pipelines.dbt_project import dbt_executable, ensure_manifest
 from pipelines.ingest.sources import SOURCE_KINDS
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
 SOURCE = "source.jeonbuk_centres.events."

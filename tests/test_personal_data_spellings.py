@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipelines.ingest.runner import ingest_paths
 from pipelines.ingest.sources.survey import MASK, mask_personal
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
 SEPARATORS = ["", "-", " ", ".", " - ", " . ", "–", "—", "−", "‐", "\u3000", "  ", "\u00a0"]

@@ -15,7 +15,7 @@ from pipelines.config import PROJECT_DIR
 from pipelines.quality import QualityFailed, QualityReport, RuleOutcome, validate_marts
 from pipelines.quality import rules as r
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 EXPORT_YEAR = 2025  # the bundled logs and surveys end in 2025
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import PROJECT_DIR, instance_home, rec, write_csv
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 # A UI run's writing step: Dagster claims the `warehouse` pool for it, then it takes the writer lock.
 UI_STEP = textwrap.dedent("""

@@ -13,7 +13,7 @@ from helpers import PROJECT_DIR, cli, consultation, count, ingest, rec, write_cs
 
 from reliability.kills import campaign
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 KILLED_BEFORE_THE_WAITING_CORRECTIONS = textwrap.dedent("""
     import os, signal, sys

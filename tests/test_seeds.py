@@ -23,7 +23,7 @@ from pipelines import reference
 from pipelines.dbt_project import dbt_executable
 from pipelines.reference import check_seeds, seed_rows
 
-pytestmark = pytest.mark.slow  # the pipeline, dbt, Dagster or a campaign: not in make test-fast
+pytestmark = pytest.mark.slow
 
 BASE = (PROJECT_DIR / "dbt_project" / "seeds" / "centers.csv").read_text(encoding="utf-8")
 TOKYO = ["tokyo", "도쿄", "Tokyo", "JP", "JPY", "2024-01-01", "도쿄센터|일본"]
