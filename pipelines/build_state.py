@@ -43,13 +43,17 @@ STORE = {
 }
 
 
+# A run tagged so builds everything, whatever the last build was (`run --full-refresh`).
+FULL_REFRESH_TAG = "jb/full_refresh"
+
+
 @dataclass(frozen=True)
 class LastBuild:
     digest: str
     run_id: str
     finished_at: str
     store_position: int
-    code: str = ""  # code_digest() of the build: its dbt unit tests passed on that code
+    code: str = ""  # code_digest() of the build: its seeds were loaded and its unit tests passed on that code
 
 
 def mark_path(warehouse: Path) -> Path:
@@ -75,9 +79,10 @@ def code_digest() -> str:
     return hashlib.sha256("\n".join(code_files()).encode()).hexdigest()
 
 
-def unit_tests_passed_on_this_code(warehouse: Path) -> LastBuild | None:
-    """The last successful build when it ran on today's code: dbt's unit tests (fixtures in, rows
-    out) depend on the code alone, so they need not run again for new events."""
+def last_build_on_this_code(warehouse: Path) -> LastBuild | None:
+    """The last successful build of `warehouse` when it ran on today's code and seeds: dbt's unit
+    tests (fixtures in, rows out) depend on the code alone, the seeds' tables and their tests on the
+    seed files, so none of them need run again for new events."""
     last = last_build(warehouse)
     return last if last is not None and last.code == code_digest() else None
 

@@ -83,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        tags=process_tags(),
+        tags={**process_tags(), **({build_state.FULL_REFRESH_TAG: "true"} if args.full_refresh else {})},
         run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
     )
     seconds = time.perf_counter() - started
@@ -281,7 +281,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="build even when nothing changed since the last successful build",
+        help="build everything (seeds, unit tests, every test), even when nothing changed since the last build",
     )
     run.add_argument(
         "--log-level",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -150,8 +151,24 @@ def test_a_new_month_skips_the_unit_tests_and_builds_the_marts_a_full_refresh_bu
     )
     month = cli("run", "--log-level", "INFO", "--sources", str(sources), "--warehouse", str(warehouse))
     assert month.returncode == 0, month.stderr[-3000:]
-    assert "dbt unit tests not run" in month.stdout + month.stderr
+    assert "dbt unit tests, seeds and the seeds' own tests not run" in month.stdout + month.stderr
+    month_nodes = _dbt_nodes_run(warehouse)
     after_month = _mart_digests(warehouse)
     full = cli("run", "--full-refresh", "--sources", str(sources), "--warehouse", str(warehouse))
     assert full.returncode == 0, full.stderr[-3000:]
     assert _mart_digests(warehouse) == after_month and len(after_month) >= 10
+    full_nodes = _dbt_nodes_run(warehouse)
+    # the month's build: every model and every test that reads one, a model-to-seed relationship among them
+    assert {n for n in full_nodes if n.startswith("model.")} <= month_nodes
+    assert any(n.startswith("test.") and "relationships" in n and "ref_centers_" in n for n in month_nodes)
+    skipped = full_nodes - month_nodes
+    assert skipped and all(n.split(".")[0] in ("seed", "unit_test", "test") for n in skipped)
+    assert {"seed", "unit_test"} <= {n.split(".")[0] for n in skipped}
+
+
+def _dbt_nodes_run(warehouse: Path) -> set[str]:
+    """The unique ids of the nodes the last dbt command on `warehouse` ran (its run_results.json)."""
+    from pipelines.dbt_project import target_path
+
+    results = json.loads((target_path(str(warehouse)) / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"] for r in results["results"]}

@@ -86,6 +86,21 @@ def test_definitions_show_the_flow(defs_module):
     assert dg.AssetKey("analyst_marts") in monthly.asset_layer.selected_asset_keys
 
 
+def test_the_dbt_resource_knows_the_version_of_the_dbt_it_runs_without_running_it(defs_module):
+    """dagster-dbt would run `dbt --version` before every command; ours reads the installed dbt-core,
+    which must be the dbt it runs (the executable beside this Python)."""
+    import subprocess
+
+    from pipelines.assets.dbt import dbt_resource
+    from pipelines.dbt_project import dbt_executable
+
+    resource = dbt_resource()
+    reported = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {resource._cli_version}" in reported
+    assert resource._cli_version.major < 2  # dbt Core: dagster-dbt parses its events as such
+    assert resource._initialize_dbt_core_adapter(["build"]) is None  # no adapter opened in the run's process
+
+
 def test_schedules_build_monthly_and_freeze_and_export_the_past_year_in_january(defs_module):
     import datetime as dt
 
