@@ -54,6 +54,7 @@ class LastBuild:
     finished_at: str
     store_position: int
     code: str = ""  # code_digest() of the build: its seeds were loaded and its unit tests passed on that code
+    evaluated_on: str = ""  # the evaluation date of the build's live view (ISO)
 
 
 def mark_path(warehouse: Path) -> Path:
@@ -87,6 +88,20 @@ def last_build_on_this_code(warehouse: Path) -> LastBuild | None:
     return last if last is not None and last.code == code_digest() else None
 
 
+def marts_current(warehouse: Path, evaluated_on: date) -> LastBuild | None:
+    """The last successful build when the marts are still what it made of the store: the same code
+    and seeds, the same store and analysts' file, and evaluated on `evaluated_on` (a freeze then
+    records them without building them first). The source files do not count: the store has
+    what the marts read."""
+    last = last_build_on_this_code(warehouse)
+    if last is None or last.evaluated_on != evaluated_on.isoformat():
+        return None
+    state = _state(
+        Path(warehouse)
+    )  # the mark's digest is <inputs>:<store>:<analysts' file>; that file is not the marts
+    return last if state is not None and last.digest.split(":")[1] == state[0].split(":")[0] else None
+
+
 def _store(warehouse: Path) -> dict[str, object] | None:
     """The store's head and counts (STORE); None when it cannot be read now (absent, or a writer holds it)."""
     try:
@@ -113,16 +128,14 @@ def inputs(sources: Path, today: date | None = None) -> str:
 
 
 def _state(warehouse: Path) -> tuple[str, int] | None:
-    """The digest of the store and the analysts' file, and the store's head; None when the store
-    cannot be read now (absent, of an older release, or held by a writer: the run goes ahead,
-    migrates or waits)."""
+    """`<store digest>:<analysts' file stamp>` and the store's head; None when the store cannot be
+    read now (absent, of an older release, or held by a writer: the run goes ahead, migrates or waits)."""
     store = _store(warehouse)
     if store is None:
         return None
     analyst = analyst_path(warehouse)
-    parts = [*(f"{table}={value}" for table, value in store.items())]
-    parts.append(f"analyst={_stamp(analyst) if analyst.exists() else 'absent'}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest(), store["event_store"] or 0
+    digest = hashlib.sha256("\n".join(f"{table}={value}" for table, value in store.items()).encode()).hexdigest()
+    return f"{digest}:{_stamp(analyst) if analyst.exists() else 'absent'}", store["event_store"] or 0
 
 
 def last_build(warehouse: Path) -> LastBuild | None:
@@ -150,7 +163,8 @@ def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> N
         return
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     # inputs_before holds the code digest as it was when the run started: unchanged, as just checked
-    mark = LastBuild(f"{inputs_before}:{state[0]}", run_id, finished, state[1], code_digest())
+    # the evaluation date too: a run that crossed midnight changed inputs() and kept no mark above
+    mark = LastBuild(f"{inputs_before}:{state[0]}", run_id, finished, state[1], code_digest(), date.today().isoformat())
     path = mark_path(warehouse)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(mark.__dict__, indent=2), encoding="utf-8")

@@ -230,6 +230,8 @@ def cmd_freeze(args: argparse.Namespace) -> int:
         f"froze {r.year} as freeze {r.freeze_id}: store position {r.store_position}, evaluated on {r.evaluated_on}, "
         f"checksum {r.checksum}" + (f", replacing freeze {r.replaces}" if r.replaces else "")
     )
+    if r.built_by:
+        print(f"  recorded the marts as run {r.built_by} built them (same store, code, seeds and evaluation date)")
     for mart, c in sorted(r.marts.items()):
         print(f"  marts.{mart}: {c['rows']} rows of {c['year_column']} {r.year}, md5 {c['md5']}")
     print("  pinned reference: " + ", ".join(f"{s} ({p['rows']} rows)" for s, p in sorted(r.pinned.items())))

@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pipelines import build_state
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.reference import check_seeds
 
@@ -67,11 +68,35 @@ def dbt_vars(database: str, evaluation_date: date | None = None, refreeze_year: 
     return json.dumps(values)
 
 
+def unchanged_left_out(database: str, *, seeds: bool = True) -> tuple[list[str], list[str], str]:
+    """What a `dbt build` of `database` leaves out when its last successful build ran on this very
+    code and these seeds (pipelines/build_state.py): the unit tests (fixtures in, rows out: they
+    depend on the code alone) and, with `seeds`, the seeds and the seeds' own tests. Returns the
+    extra flags, the --exclude values and a note for the log; nothing when the code or a seed changed.
+
+    `--indirect-selection cautious` excludes a test only with all its parents, so the tests from
+    models to seeds (relationships) still run: they check the new rows."""
+    passed = build_state.last_build_on_this_code(Path(database))
+    if passed is None:
+        return [], [], ""
+    what, flags, excluded = "dbt unit tests", [], ["resource_type:unit_test"]
+    if seeds:
+        what, flags = "dbt unit tests, seeds and the seeds' own tests", ["--indirect-selection", "cautious"]
+        excluded.append("resource_type:seed")
+    note = (
+        f"{what} not run: the code and seeds are those of run {passed.run_id}, which loaded and passed "
+        "them (run --full-refresh runs them)"
+    )
+    return flags, excluded, note
+
+
 def build(database: str, evaluation_date: date | None = None, refreeze_year: int | None = None) -> None:
-    """`dbt build` (seeds, models, tests) outside Dagster, for commands that need fresh marts
-    (freeze); raises when a seed is malformed (reference.SeedError) or a model or test fails (DbtFailed)."""
+    """`dbt build` (seeds, models, tests; less what unchanged_left_out() leaves out) outside Dagster,
+    for commands that need fresh marts (freeze); raises when a seed is malformed
+    (reference.SeedError) or a model or test fails (DbtFailed)."""
     check_seeds()
     ensure_manifest()
+    flags, excluded, _ = unchanged_left_out(database)
     _dbt(
         [
             "build",
@@ -80,6 +105,8 @@ def build(database: str, evaluation_date: date | None = None, refreeze_year: int
             dbt_vars(database, evaluation_date, refreeze_year),
             "--target-path",
             str(target_path(database)),
+            *flags,
+            *(["--exclude", *excluded] if excluded else []),
         ]
     )
 

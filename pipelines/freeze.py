@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.config import PROJECT_DIR
 from pipelines.dbt_project import build, ensure_manifest
@@ -47,6 +48,7 @@ class FreezeResult:
     pinned: dict[str, dict]
     replaces: int | None
     mismatches: list[str] = field(default_factory=list)  # marts whose rebuilt rows differ
+    built_by: str | None = None  # the run whose marts were recorded as they were (not rebuilt first)
 
 
 def year_column(con: duckdb.DuckDBPyConnection, mart: str) -> str:
@@ -276,7 +278,8 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[str]:
 def freeze(
     warehouse: Path, year: int, *, refreeze: bool = False, reason: str | None = None, today: date | None = None
 ) -> FreezeResult:
-    """Build the marts, record the freeze of `year`, rebuild and check the year reproduces."""
+    """Build the marts (unless the last run built them from this very store and code:
+    build_state.marts_current), record the freeze of `year`, rebuild and check the year reproduces."""
     evaluated_on = today or date.today()
     if date(year, 12, 31) >= evaluated_on:
         raise FreezeRefused(f"{year} has not ended yet (evaluation date {evaluated_on}): freeze a year once it is over")
@@ -284,7 +287,10 @@ def freeze(
         with wh.connect(warehouse) as con:  # migrates an older store before dbt reads it
             _refuse_if_frozen(con, year, refreeze)
         try:
-            build(str(warehouse), evaluated_on, refreeze_year=year if refreeze else None)
+            # marts just built by a run on this store and code need no build before they are recorded
+            current = None if refreeze else build_state.marts_current(warehouse, evaluated_on)
+            if current is None:
+                build(str(warehouse), evaluated_on, refreeze_year=year if refreeze else None)
             with wh.connect(warehouse) as con:
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -293,6 +299,7 @@ def freeze(
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
+            result.built_by = current.run_id if current is not None else None
         finally:
             # whether recorded or not, the marts go back to every year's own view: a failed
             # re-freeze must not leave its year showing the live numbers

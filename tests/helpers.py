@@ -168,6 +168,17 @@ def project_checkout(root: Path) -> Path:
     return root
 
 
+def copy_of_built(built: Path, folder: Path) -> Path:
+    """A copy of a built warehouse and its last-build mark in `folder`: a run on it with something
+    new is a month's run (the seeds and unit tests that build passed are not run again), not a
+    rebuild; the copy's name is the original's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    warehouse = folder / built.name
+    shutil.copy2(built, warehouse)
+    shutil.copy2(f"{built}.last_build.json", f"{warehouse}.last_build.json")
+    return warehouse
+
+
 def instance_home(tmp_path: Path) -> Path:
     """A persistent DAGSTER_HOME with the project's dagster.yaml, its storage inside tmp_path."""
     home = tmp_path / "dagster_home"

@@ -118,3 +118,27 @@ def test_a_store_that_cannot_be_read_builds(tmp_path):
     sources = tmp_path / "sources"
     write_csv(sources / "hanoi_2022-03.csv", [rec("HAN-1")])
     assert build_state.nothing_new(sources, tmp_path / "none.duckdb") is None
+
+
+def test_marts_a_run_just_built_are_current_for_a_freeze_until_the_store_code_or_day_changes(built, tmp_path):
+    """A freeze records such marts without building them first; anything a build reads changed since, it builds."""
+    _, warehouse, code = built
+    today = date.today()
+    assert build_state.marts_current(warehouse, today).run_id == "run-1"
+    assert build_state.marts_current(warehouse, today - timedelta(days=1)) is None  # evaluated on another day
+    (code / "model.sql").write_text("select 2", encoding="utf-8")
+    assert build_state.marts_current(warehouse, today) is None
+    (code / "model.sql").write_text("select 1", encoding="utf-8")
+    assert build_state.marts_current(warehouse, today) is not None
+    analyst_path(warehouse).unlink()  # the analysts' copy is not the marts
+    assert build_state.marts_current(warehouse, today) is not None
+    # `ingest` alone, as a user may before freezing: the new events are not in the marts
+    ingest(warehouse, write_csv(tmp_path / "late" / "hanoi_2022-12.csv", [rec("HAN-12")]))
+    assert build_state.marts_current(warehouse, today) is None
+
+
+def test_a_mark_of_an_earlier_release_without_its_evaluation_date_is_never_current(built):
+    _, warehouse, _ = built
+    mark = build_state.mark_path(warehouse)
+    mark.write_text(mark.read_text(encoding="utf-8").replace(f'"{date.today().isoformat()}"', '""'), encoding="utf-8")
+    assert build_state.marts_current(warehouse, date.today()) is None

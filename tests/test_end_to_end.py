@@ -137,12 +137,9 @@ def _mart_digests(warehouse: Path) -> dict[str, str]:
 def test_a_new_month_skips_the_unit_tests_and_builds_the_marts_a_full_refresh_builds(bundled_run, tmp_path):
     """A month's new events do not change the code: dbt's unit tests, which passed on it, are not
     run again; every mart equals, row for row, what a forced full build makes of the same store."""
-    from helpers import rec, write_csv
+    from helpers import copy_of_built, rec, write_csv
 
-    warehouse = tmp_path / "w" / "jeonbuk.duckdb"
-    warehouse.parent.mkdir()
-    shutil.copy2(bundled_run[0], warehouse)
-    shutil.copy2(f"{bundled_run[0]}.last_build.json", f"{warehouse}.last_build.json")
+    warehouse = copy_of_built(bundled_run[0], tmp_path / "w")
     sources = tmp_path / "sources"
     shutil.copytree(PROJECT_DIR / "sources", sources)
     write_csv(

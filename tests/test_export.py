@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from helpers import PROJECT_DIR, cli, consultation, instance_home, rec, write_csv
+from helpers import PROJECT_DIR, cli, consultation, copy_of_built, instance_home, rec, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,7 @@ class Export:
 def exported(bundled_run, tmp_path_factory) -> Export:
     """The bundled warehouse copied (the session's stays unfrozen), then exported: 2025 is frozen first."""
     root = tmp_path_factory.mktemp("export")
-    warehouse = root / "jeonbuk.duckdb"
-    shutil.copy2(bundled_run[0], warehouse)
+    warehouse = copy_of_built(bundled_run[0], root)
     result = cli("export", "--year", str(YEAR), "--warehouse", str(warehouse), "--out", str(root / "exports"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Export(warehouse, root / "exports" / str(YEAR), result.stdout)
@@ -128,6 +127,9 @@ def expected(con, key: str, codes: list[str]) -> list[tuple]:
 
 def test_export_freezes_the_year_first_and_says_so(exported):
     assert f"{YEAR} is not frozen yet: freezing it first" in exported.stdout
+    # the marts of the run before it are recorded as they are: no build before the freeze
+    built_by = json.loads(Path(f"{exported.warehouse}.last_build.json").read_text(encoding="utf-8"))["run_id"]
+    assert f"(the marts as run {built_by} built them)" in exported.stdout
     meta = json.loads((exported.folder / "meta.json").read_text(encoding="utf-8"))
     with duckdb.connect(str(exported.warehouse), read_only=True) as con:
         freeze_id, position, checksum = con.execute(
@@ -371,7 +373,7 @@ def test_quality_outcomes_are_shown_and_failed_rules_refuse(exported, tmp_path):
     assert docs.as_uri() in result.report.read_text(encoding="utf-8")
 
 
-def test_names_from_input_files_stay_text_through_the_whole_pipeline(tmp_path):
+def test_names_from_input_files_stay_text_through_the_whole_pipeline(bundled_run, tmp_path):
     """A survey whose file name is a formula and an HTML tag: the name is the survey's name in the
     marts, and the export writes it as a text cell and escaped HTML."""
     hostile = '=HYPERLINK("http:evil","x")<img src=x onerror=alert(1)>'
@@ -381,7 +383,8 @@ def test_names_from_input_files_stay_text_through_the_whole_pipeline(tmp_path):
     rows = [["2025. 11. 3 오후 2:10:00", f"202-81-0001{n}", "성장", "4", "3"] for n in range(3)]
     with (sources / "surveys" / "2025" / f"{hostile}.csv").open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([header, *rows])
-    home, warehouse = instance_home(tmp_path), tmp_path / "w" / "jeonbuk.duckdb"
+    # the bundled run's warehouse: the run below ingests the new survey and builds on it
+    home, warehouse = instance_home(tmp_path), copy_of_built(bundled_run[0], tmp_path / "w")
     env = {"DAGSTER_HOME": str(home)}
     built = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env=env)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]

@@ -9,7 +9,6 @@ the run is tagged jb/full_refresh (`run --full-refresh`), not for every month's 
 import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -21,7 +20,7 @@ from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
-from pipelines.dbt_project import dbt_executable, dbt_vars, target_path
+from pipelines.dbt_project import dbt_executable, dbt_vars, target_path, unchanged_left_out
 from pipelines.pool import run_worker, tag_step
 from pipelines.quality.checkpoint import import_in_background
 from pipelines.resources import Warehouse
@@ -69,23 +68,12 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     tag_step(context)
     checked_seeds(context)
     args = ["build", "--vars", dbt_vars(warehouse.database)]
-    passed = (
-        None
-        if build_state.FULL_REFRESH_TAG in context.run.tags
-        else build_state.last_build_on_this_code(Path(warehouse.database))
-    )
-    if passed is not None:
-        skipped, excluded = "dbt unit tests", "resource_type:unit_test"
-        if not context.is_subset:
-            # `cautious` excludes a test only with all its parents, so only the seeds' own tests
-            # go with the seeds; the relationships from models to seeds are checked again.
-            skipped, excluded = "dbt unit tests, seeds and the seeds' own tests", f"{excluded} resource_type:seed"
-            args += ["--indirect-selection", "cautious"]
-        args += ["--exclude", excluded]
-        context.log.info(
-            f"{skipped} not run: the code and seeds are those of run {passed.run_id}, which loaded "
-            f"and passed them (--full-refresh runs them)"
-        )
+    if build_state.FULL_REFRESH_TAG not in context.run.tags:
+        # a subset's selection is dagster-dbt's: only the unit tests are left out of it
+        flags, excluded, note = unchanged_left_out(warehouse.database, seeds=not context.is_subset)
+        if excluded:
+            args += [*flags, "--exclude", " ".join(excluded)]  # dagster-dbt takes one --exclude value
+            context.log.info(note)
     if run_worker(context.instance, context.run.run_id) == os.getpid():  # the suites follow in this process
         import_in_background()
     # profiles.yml takes the warehouse path from the `warehouse` variable; dbt runs as a

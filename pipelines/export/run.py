@@ -108,7 +108,10 @@ def export_year(
                 raise ExportRefused(f"cannot freeze {year}: {exc}") from None
             if result.mismatches:
                 raise ExportRefused(f"{year} was frozen but does not reproduce: {result.mismatches}")
-            progress(f"froze {year} as freeze {result.freeze_id} at store position {result.store_position}")
+            progress(
+                f"froze {year} as freeze {result.freeze_id} at store position {result.store_position}"
+                + (f" (the marts as run {result.built_by} built them)" if result.built_by else "")
+            )
         with wh.connect(warehouse) as con:
             freeze = fz.freezes(con, year)[-1]
             differs = [p for p in fz.verify(con) if p.startswith(f"{year}:")]
