@@ -3,9 +3,11 @@ never blocks a run, and sees the new marts on reconnecting; the file holds the m
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
-from helpers import cli, consultation, instance_home, rec, write_csv
+from helpers import cli, consultation, copy_of_built, instance_home, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -19,23 +21,24 @@ def _run(sources, warehouse, home):
 CONSULTATIONS = "SELECT consultations FROM marts.result_evaluation WHERE center = 'hanoi' AND year = 2022"
 
 
-def test_a_reader_holding_the_analyst_file_never_blocks_a_run_and_sees_new_marts_on_reconnecting(tmp_path):
-    home, sources, warehouse = instance_home(tmp_path), tmp_path / "sources", tmp_path / "w" / "jeonbuk.duckdb"
-    write_csv(sources / "hanoi_2022-03.csv", [rec("HAN-1"), consultation("HAN-2")])
-    first = _run(sources, warehouse, home)
+def test_a_reader_holding_the_analyst_file_never_blocks_a_run_and_sees_new_marts_on_reconnecting(bundled_run, tmp_path):
+    # the bundled run's warehouse and analysts' file, and a month with one more consultation
+    home, sources = instance_home(tmp_path), tmp_path / "sources"
+    warehouse = copy_of_built(bundled_run[0], tmp_path / "w")
     analyst = warehouse.with_name("analyst.duckdb")
-    assert str(analyst) in first.stdout
+    shutil.copy2(bundled_run[0].with_name("analyst.duckdb"), analyst)
 
     reader = duckdb.connect(str(analyst), read_only=True)  # held through the next run
     try:
-        assert reader.execute(CONSULTATIONS).fetchone() == (1,)
-        write_csv(sources / "hanoi_2022-04.csv", [consultation("HAN-3", date="2022-04-02")])
-        _run(sources, warehouse, home)
-        assert reader.execute(CONSULTATIONS).fetchone() == (1,)  # the file it opened, unchanged
+        (before,) = reader.execute(CONSULTATIONS).fetchone()
+        write_csv(sources / "hanoi_2022-12-late.csv", [consultation("HAN-2022-LATE-1", date="2022-12-28")])
+        ran = _run(sources, warehouse, home)
+        assert str(analyst) in ran.stdout
+        assert reader.execute(CONSULTATIONS).fetchone() == (before,)  # the file it opened, unchanged
     finally:
         reader.close()
     with duckdb.connect(str(analyst), read_only=True) as again:
-        assert again.execute(CONSULTATIONS).fetchone() == (2,)
+        assert again.execute(CONSULTATIONS).fetchone() == (before + 1,)
         position = again.execute("SELECT store_position FROM publication").fetchone()[0]
         schemas = {s for (s,) in again.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
         marts = {t for (t,) in again.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import cli, consultation, instance_home, rec, write_csv
+from helpers import cli, consultation, ingest, instance_home, rec, write_csv
 
 from pipelines.config import PROJECT_DIR
 from pipelines.quality import QualityFailed, QualityReport, RuleOutcome, validate_marts
@@ -222,8 +222,7 @@ def test_a_plausibility_warning_names_its_rows_and_the_run_publishes(tmp_path):
         sources / "hanoi_2022-12.csv",
         [consultation("HAN-1", date="2022-12-05"), consultation("HAN-2", date="2022-12-12", importer_id="IMP-002")],
     )
-    first = cli("run", "--sources", str(sources), "--warehouse", str(warehouse), env=env)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    ingest(warehouse, sources / "hanoi_2022-12.csv")  # December in the store; the run below takes January
     signed = {"activity": "contract_signed", "amount": "1000"}
     write_csv(
         sources / "hanoi_2023-01.csv",

@@ -2,6 +2,7 @@
 -- one (firm, importer) pair at a centre, or the firm alone before an importer is known.
 select
     activities.view_id,
+    activities.activity_key,
     activities.center,
     activities.firm_id,
     activities.importer_id,
