@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EXPORT_YEAR ?= 2025
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup lock run test test-fast coverage lint validate browser ui bench reliability clean
+.PHONY: setup lock run test test-fast coverage lint validate evaluate browser ui bench reliability clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -65,6 +65,9 @@ lint: setup  ## ruff (Python) and sqlfluff (dbt models)
 
 validate: setup  ## the Dagster code location loads as `make ui` and the daemon load it
 	$(BIN)/dagster definitions validate -m pipelines.definitions
+
+evaluate: setup  ## dbt-project-evaluator on a scratch copy of the dbt project (DBT_PROJECT_EVALUATOR, DBT_UTILS: local checkouts)
+	dbt_project/evaluate.sh
 
 # The report's browser test needs headless Chromium (and Korean fonts for its page text): Debian's
 # packages, installed when missing and apt-get is usable; otherwise that one test is skipped.

@@ -42,7 +42,7 @@
    rows; the pinned branch is written once the columns are known (at execute). #}
 {% macro pinned_seed(seed_name) -%}
     {%- set seed_relation = ref(seed_name) -%}
-    {%- set pinned_relation = source('events', 'freeze_reference_rows') -%}
+    {%- set pinned_relation = ref('stg_events__freeze_reference_rows') -%}
     {%- set columns = adapter.get_columns_in_relation(seed_relation) if execute else [] -%}
     select views.view_id, seed.*
     from {{ seed_relation }} as seed

@@ -5,7 +5,7 @@
 with store as (
     -- the head of the whole store, every kind's events (a freeze records the same)
     select coalesce(max(position), 0) as last_position
-    from {{ source('events', 'event_store') }}
+    from {{ ref('stg_events__store_positions') }}
 ),
 
 freezes as (
@@ -15,7 +15,7 @@ freezes as (
         store_position,
         evaluated_on,
         row_number() over (partition by year order by freeze_id desc) as newest_first
-    from {{ source('events', 'evaluation_freezes') }}
+    from {{ ref('stg_events__evaluation_freezes') }}
 )
 
 select
