@@ -85,7 +85,7 @@ def unchanged_left_out(database: str, *, seeds: bool = True) -> tuple[list[str],
         excluded.append("resource_type:seed")
     note = (
         f"{what} not run: the code and seeds are those of run {passed.run_id}, which loaded and passed "
-        "them (run --full-refresh runs them)"
+        "them (`run --full-refresh`, or the run tag jb/full_refresh, runs them)"
     )
     return flags, excluded, note
 
