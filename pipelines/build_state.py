@@ -55,6 +55,7 @@ class LastBuild:
     store_position: int
     code: str = ""  # code_digest() of the build: its seeds were loaded and its unit tests passed on that code
     evaluated_on: str = ""  # the evaluation date of the build's live view (ISO)
+    store: str = ""  # the digest of the store it was built from (_state), the analysts' file aside
 
 
 def mark_path(warehouse: Path) -> Path:
@@ -90,16 +91,14 @@ def last_build_on_this_code(warehouse: Path) -> LastBuild | None:
 
 def marts_current(warehouse: Path, evaluated_on: date) -> LastBuild | None:
     """The last successful build when the marts are still what it made of the store: the same code
-    and seeds, the same store and analysts' file, and evaluated on `evaluated_on` (a freeze then
+    and seeds, the same store (the analysts' copy aside), evaluated on `evaluated_on` (a freeze then
     records them without building them first). The source files do not count: the store has
     what the marts read."""
     last = last_build_on_this_code(warehouse)
     if last is None or last.evaluated_on != evaluated_on.isoformat():
         return None
-    state = _state(
-        Path(warehouse)
-    )  # the mark's digest is <inputs>:<store>:<analysts' file>; that file is not the marts
-    return last if state is not None and last.digest.split(":")[1] == state[0].split(":")[0] else None
+    state = _state(Path(warehouse))
+    return last if state is not None and last.store == state[0] else None
 
 
 def _store(warehouse: Path) -> dict[str, object] | None:
@@ -127,15 +126,20 @@ def inputs(sources: Path, today: date | None = None) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _state(warehouse: Path) -> tuple[str, int] | None:
-    """`<store digest>:<analysts' file stamp>` and the store's head; None when the store cannot be
-    read now (absent, of an older release, or held by a writer: the run goes ahead, migrates or waits)."""
+def _state(warehouse: Path) -> tuple[str, str, int] | None:
+    """The digest of the store, the analysts' file's stamp and the store's head; None when the store
+    cannot be read now (absent, of an older release, or held by a writer: the run goes ahead,
+    migrates or waits)."""
     store = _store(warehouse)
     if store is None:
         return None
     analyst = analyst_path(warehouse)
     digest = hashlib.sha256("\n".join(f"{table}={value}" for table, value in store.items()).encode()).hexdigest()
-    return f"{digest}:{_stamp(analyst) if analyst.exists() else 'absent'}", store["event_store"] or 0
+    return digest, _stamp(analyst) if analyst.exists() else "absent", store["event_store"] or 0
+
+
+def _digest(inputs_now: str, state: tuple[str, str, int]) -> str:
+    return f"{inputs_now}:{state[0]}:{state[1]}"
 
 
 def last_build(warehouse: Path) -> LastBuild | None:
@@ -152,7 +156,7 @@ def nothing_new(sources: Path, warehouse: Path, inputs_now: str | None = None) -
     if last is None:
         return None
     state = _state(Path(warehouse))
-    return last if state is not None and last.digest == f"{inputs_now or inputs(sources)}:{state[0]}" else None
+    return last if state is not None and last.digest == _digest(inputs_now or inputs(sources), state) else None
 
 
 def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> None:
@@ -164,7 +168,9 @@ def record(sources: Path, warehouse: Path, inputs_before: str, run_id: str) -> N
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     # inputs_before holds the code digest as it was when the run started: unchanged, as just checked
     # the evaluation date too: a run that crossed midnight changed inputs() and kept no mark above
-    mark = LastBuild(f"{inputs_before}:{state[0]}", run_id, finished, state[1], code_digest(), date.today().isoformat())
+    mark = LastBuild(
+        _digest(inputs_before, state), run_id, finished, state[2], code_digest(), date.today().isoformat(), state[0]
+    )
     path = mark_path(warehouse)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(mark.__dict__, indent=2), encoding="utf-8")

@@ -8,9 +8,9 @@ events of its kind satisfy their pandera schema.
 from collections import Counter
 
 import dagster as dg
-import pandera.pandas as pa
 
 from pipelines import summary
+from pipelines.assets.schema_checks import schema_result
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.runner import ingest_files, new_files
 from pipelines.ingest.source_kind import SourceKind
@@ -128,23 +128,7 @@ def unrecognised_sources(context: dg.AssetExecutionContext, warehouse: Warehouse
 def _events_result(con, kind: SourceKind) -> dg.AssetCheckResult:
     frame = con.execute(STORED_EVENTS_SQL, [kind.name]).df()
     key = dg.AssetCheckKey(dg.AssetKey(f"{kind.name}_events"), "events_match_schema")
-    try:
-        stored_events_schema(kind).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
-        return dg.AssetCheckResult(
-            check_name=key.name,
-            asset_key=key.asset_key,
-            passed=False,
-            metadata={
-                "events": len(frame),
-                "failures": dg.MetadataValue.md(f"```\n{by_check.to_string(index=False)}\n```"),
-            },
-        )
-    return dg.AssetCheckResult(
-        check_name=key.name, asset_key=key.asset_key, passed=True, metadata={"events": len(frame)}
-    )
+    return schema_result(key, frame, stored_events_schema(kind), "events")
 
 
 # One step for every kind (a step each cost more in Dagster's bookkeeping than the check).

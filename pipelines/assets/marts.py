@@ -2,10 +2,10 @@
 frozen year still reproduces its freeze (pipelines/freeze.py)."""
 
 import dagster as dg
-import pandera.pandas as pa
 
 from pipelines import freeze
 from pipelines.assets.ingest import WAREHOUSE_POOL
+from pipelines.assets.schema_checks import schema_result
 from pipelines.resources import Warehouse
 from schemas.marts import MART_SCHEMAS, SEEDED_WEIGHTS_SQL, probabilities_match_seed
 
@@ -14,28 +14,12 @@ def mart_key(mart: str) -> dg.AssetKey:
     return dg.AssetKey(["marts", mart])
 
 
-def _failures(exc: pa.errors.SchemaErrors) -> str:
-    cases = exc.failure_cases
-    by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="rows")
-    return f"```\n{by_check.to_string(index=False)}\n```"
-
-
 def _schema_result(con, mart: str) -> dg.AssetCheckResult:
     frame = con.execute(f"SELECT * FROM marts.{mart}").df()
     schema = MART_SCHEMAS[mart]
     if mart == "process_evaluation":
         schema = probabilities_match_seed(frame, con.execute(SEEDED_WEIGHTS_SQL).df())
-    key = dg.AssetCheckKey(mart_key(mart), "matches_pandera_schema")
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return dg.AssetCheckResult(
-            check_name=key.name,
-            asset_key=key.asset_key,
-            passed=False,
-            metadata={"rows": len(frame), "failures": dg.MetadataValue.md(_failures(exc))},
-        )
-    return dg.AssetCheckResult(check_name=key.name, asset_key=key.asset_key, passed=True, metadata={"rows": len(frame)})
+    return schema_result(dg.AssetCheckKey(mart_key(mart), "matches_pandera_schema"), frame, schema, "rows")
 
 
 # One step for every mart's schema: a step of its own each cost more in Dagster's bookkeeping
