@@ -1,4 +1,4 @@
-"""A graduation ends the tier ladder whichever side of New Year it is recorded (README, continuity).
+"""A graduation ends the tier ladder whichever side of New Year it is recorded (docs/evaluations.md, continuity).
 
 Two star firms of 2023, each mentoring a beginner in 2024: Hanoi's graduates on 10 December 2023,
 New Delhi's on 15 January 2024. Both go star → graduated from 2023 to 2024, and neither is a star,

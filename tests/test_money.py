@@ -1,4 +1,4 @@
-"""Money is exact (README "Money is exact"): every money column of every mart is USD as
+"""Money is exact (docs/analysts.md, "Money is exact"): every money column of every mart is USD as
 DECIMAL(18,2), no value has a fraction of a cent, the `all` row's money is the sum of the
 centres' to the cent, and the sums do not depend on the order or the threads DuckDB adds rows
 with. The money columns are found by the marts' convention (`*_usd`, shared/spec/marts.md)."""

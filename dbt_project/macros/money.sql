@@ -1,4 +1,4 @@
-{# Money (README "Money is exact"): USD as DECIMAL(18, 2), exact to the cent, so that sums never
+{# Money (docs/analysts.md, "Money is exact"): USD as DECIMAL(18, 2), exact to the cent, so that sums never
    depend on the order rows are added in and a centre's cents add up to the province's. #}
 
 {# An amount, a sum of amounts or a USD figure as money: a cast rounds half away from zero to the cent. #}
