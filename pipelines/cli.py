@@ -61,6 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.assets.ingest import WAREHOUSE_POOL
     from pipelines.config import analyst_path
     from pipelines.dbt_project import ensure_manifest
+    from pipelines.eventstore import read
     from pipelines.pool import process_tags, wait_for_pool
 
     ensure_manifest()
@@ -69,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     job = build_definitions(sources, warehouse).resolve_job_def("ingest_and_build")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with wh.connect(warehouse) as con:
-        after_position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+        after_position = read.head_position(con)
     # Each step claims the pool, then the writer lock, as a UI run's steps do. Holding the lock over
     # the whole run while waiting for the pool deadlocked with a UI run's step holding the pool and
     # waiting for the lock, until both gave up (found by reliability/concurrency.py).
@@ -142,6 +143,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_requeue(args: argparse.Namespace) -> int:
     from pipelines import summary
     from pipelines import warehouse as wh
+    from pipelines.eventstore import read
     from pipelines.ingest.requeue import requeue
 
     warehouse = warehouse_path(args.warehouse)
@@ -154,7 +156,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
         results = requeue(con, reason=args.reason, file=args.file)
         for r in results:
             _print_result(r)
-        if not results and not summary.open_count(con):
+        if not results and not read.open_quarantine_count(con):
             print("nothing to settle: no quarantined row is open")
         elif not results:
             print("nothing settled: every selected quarantined row still fails (see `status`)")

@@ -28,6 +28,7 @@ from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.config import PROJECT_DIR
 from pipelines.dbt_project import build, ensure_manifest
+from pipelines.eventstore import read
 
 MARTS_SCHEMA, REFERENCE_SCHEMA = "marts", "reference"
 YEAR_COLUMNS = ("evaluation_year", "year")  # first found names a mart's evaluation year
@@ -199,7 +200,7 @@ def _refuse_if_frozen(con: duckdb.DuckDBPyConnection, year: int, refreeze: bool)
 def _record(con, year: int, evaluated_on: date, refreeze: bool, reason: str | None) -> FreezeResult:
     """Insert the freeze and its pinned seeds (in the caller's transaction; the marts are fresh)."""
     earlier = _refuse_if_frozen(con, year, refreeze)
-    position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchall()[0][0]
+    position = read.head_position(con)
     built = {
         p
         for (p,) in con.execute(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.eventstore import read
 from pipelines.freeze import MARTS_SCHEMA, code_version, tables
 
 ALIAS = "analyst_new"
@@ -58,7 +59,7 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path) -> Publication:
         stale.unlink()
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     marts = tables(con, MARTS_SCHEMA)
-    position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+    position = read.head_position(con)
     published_at = datetime.now(UTC)
     rows: dict[str, int] = {}
     done = False

@@ -22,7 +22,7 @@ import pyarrow as arrow
 from pipelines.config import SEEDS_DIR
 
 # Lenient label matching: case, spaces, the middle dots ･·ㆍ・ and punctuation do not count,
-# and a trailing 운영 ("operation") is optional (sources.md, domain.md).
+# and a trailing 운영 ("operation") is optional (docs/sources.md §2).
 NORM_LABEL_MACRO = r"""
 CREATE OR REPLACE TEMP MACRO norm_label(x) AS
     regexp_replace(

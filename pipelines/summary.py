@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.eventstore.store import OPEN_QUARANTINE, location_sql
+from pipelines.eventstore import read
+from pipelines.eventstore.read import OPEN_QUARANTINE, location_sql
 from pipelines.ingest.sources import SOURCE_KINDS
 
 
@@ -73,7 +74,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
         """,
         {"limit": limit},
     ).fetchall()
-    total = con.execute(f"SELECT count(*) FROM {OPEN_QUARANTINE}").fetchone()[0]
+    total = read.open_quarantine_count(con)
     if not rows:
         return "open quarantined rows: none"
     shown = f"the first {len(rows)} of {total}" if total > len(rows) else f"all {total}"
@@ -92,15 +93,11 @@ def events_summary(con: duckdb.DuckDBPyConnection) -> str:
         else """SELECT source_kind, NULL, event_type, count(*), min(position), max(position)
            FROM events.event_store GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
-    last = con.execute("SELECT coalesce(max(position), 0), count(*) FROM events.event_store").fetchone()
+    count, position = read.head(con)
     return (
         _table(["source", "part", "event_type", "events", "first", "last"], rows)
-        + f"\nlast position: {last[0]} ({last[1]} events)"
+        + f"\nlast position: {position} ({count} events)"
     )
-
-
-def open_count(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(f"SELECT count(*) FROM {OPEN_QUARANTINE}").fetchone()[0]
 
 
 def open_quarantine(con: duckdb.DuckDBPyConnection) -> str:
@@ -158,9 +155,7 @@ def status(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, batch_ids: list[int], after_position: int) -> str:
-    added, total = con.execute(
-        "SELECT count(*) FILTER (position > ?), count(*) FROM events.event_store", [after_position]
-    ).fetchone()
+    added, total = read.events_since(con, after_position)
     return "\n\n".join(
         [
             batches_summary(con, batch_ids),

@@ -9,12 +9,13 @@ quarantine reason quotes what was actually written in the file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandera.pandas as pa
 
-from pipelines.ingest.fields import DATE, NUMBER, WHOLE, Field
-from pipelines.ingest.source_kind import SourceKind
-
-_DTYPES = {DATE: "datetime64[us]", NUMBER: "float64", WHOLE: "Int64"}
+if TYPE_CHECKING:  # the ingest imports this module, never the other way round at run time
+    from pipelines.ingest.fields import Field
+    from pipelines.ingest.source_kind import SourceKind
 
 
 def row_check(fn, error: str) -> pa.Check:
@@ -43,7 +44,7 @@ def raw_schema(kind: SourceKind) -> pa.DataFrameSchema:
     columns = {"file_no": pa.Column("int32"), "source_row": pa.Column("int64")}
     # coerced: a whole-number column with blanks arrives from Arrow as float64
     columns |= {
-        f.name: pa.Column(_DTYPES[f.type], nullable=True, coerce=True) for f in kind.fields if f.type in _DTYPES
+        f.name: pa.Column(f.type.frame_dtype, nullable=True, coerce=True) for f in kind.fields if f.type.frame_dtype
     }
     return pa.DataFrameSchema(
         columns=columns, checks=checks, unique=["file_no", "source_row"], strict=False, name=f"{kind.name}_rows"

@@ -1,6 +1,6 @@
 """Small helpers for tests: write centre-log fixture files, ingest them, read the warehouse back.
 
-Fixture rows are dicts keyed by the canonical field names of sources.md §1 (`record_id`,
+Fixture rows are dicts keyed by the canonical field names of docs/sources.md §2 (`record_id`,
 `center`, …); any other key is written as a column with that header (an "extra" column).
 """
 

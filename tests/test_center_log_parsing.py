@@ -1,4 +1,4 @@
-"""Every input variation of a centre activity log that sources.md §1 says must be accepted,
+"""Every input variation of a centre activity log that docs/sources.md §2 says must be accepted,
 and the quarantine reasons for the rows it says must not be.
 
 Each test writes a tiny fixture into tmp_path, ingests it into its own warehouse and reads back

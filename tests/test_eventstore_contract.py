@@ -1,4 +1,4 @@
-"""The contract of the append-only event store (sources.md §1, pipelines/eventstore/store.py).
+"""The contract of the append-only event store (docs/event_store.md, pipelines/eventstore/).
 
 Every test builds its own small centre-log files in tmp_path and its own warehouse, and goes
 through the public API: `ingest_paths`, `ingest_file`, `store.connect/append/transaction`.
@@ -706,9 +706,9 @@ def test_unreadable_files_are_refused_and_the_others_still_load(warehouse, src):
 
 
 def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release_loads_it(warehouse, src, monkeypatch):
-    from pipelines.ingest import runner
+    from pipelines.ingest import append
 
-    real = runner.prepare
+    real = append.prepare
 
     def buggy_prepare(con, kind, grids):
         if any("HAN-2" in g.table.column("c0").to_pylist() for g in grids.values()):
@@ -720,7 +720,7 @@ def test_a_bug_aborts_the_run_and_leaves_the_chunk_unrecorded_so_a_fixed_release
     write_csv(src / "02.csv", [rec("HAN-2")])
     shutil.copy(src / "02.csv", src / "03_copy_of_02.csv")
     write_csv(src / "04.csv", [rec("HAN-4"), rec("HAN-1")])
-    monkeypatch.setattr(runner, "prepare", buggy_prepare)
+    monkeypatch.setattr(append, "prepare", buggy_prepare)
     with pytest.raises(duckdb.ConversionException, match="injected"):
         ingest(warehouse, src)
     assert count(warehouse, "ingest_batches") == 1  # not refused: nothing of the chunk recorded
@@ -859,3 +859,27 @@ def test_an_append_of_many_events_is_written_into_the_file_once_not_through_the_
     assert appended == [size, size, size, 1000]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(row_groups).fetchall()[0][0] == [size, size, size, 1000]
+
+
+def test_the_read_side_sees_the_head_the_files_and_the_quarantine_open_then_and_now(warehouse, src):
+    from pipelines.eventstore import read
+
+    with wh.connect(warehouse) as con:
+        assert read.head(con) == (0, 0) and read.head_position(con) == 0 and read.open_quarantine_count(con) == 0
+    first = write_csv(src / "01.csv", [amend("HAN-2", "HAN-1", amount="1500"), rec("HAN-3", date="2022-02-30")])
+    ingest(warehouse, first)  # the amendment waits for HAN-1, HAN-3 is invalid
+    with wh.connect(warehouse) as con:
+        before = con.execute("SELECT now()").fetchone()[0]
+        assert read.open_quarantine_count(con) == 2
+    ingest(warehouse, write_csv(src / "02.csv", [consultation("HAN-1")]))  # releases the amendment
+    with wh.connect(warehouse) as con:
+        assert (
+            read.head(con) == (2, 2) and read.head(con, "center_log") == (2, 2) and read.head(con, "survey") == (0, 0)
+        )
+        assert read.events_since(con, 1) == (1, 2)
+        assert {Path(p).name for p, _ in read.known_paths(con)} == {"01.csv", "02.csv"}
+        assert sorted(rows for _, rows, _ in read.loaded_batches(con).values()) == [1, 2]
+        assert con.execute(f"SELECT source_row FROM {read.OPEN_QUARANTINE}").fetchall() == [(3,)]
+        then = con.execute(f"SELECT source_row FROM {read.open_quarantine('$at')} ORDER BY 1", {"at": before})
+        assert then.fetchall() == [(2,), (3,)]  # the export of a year frozen before the release sees both
+        assert con.execute(f"SELECT count(*) FROM {read.events_of('center_log')}").fetchone()[0] == 2

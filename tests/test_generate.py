@@ -241,7 +241,7 @@ def observed_contract_rates(activities) -> dict[tuple[int, str], float]:
 def continuity_gaps(activities) -> Counter:
     """(centre, year) -> firms supported there in the year with an opportunity active in the year
     whose furthest stage by 31 December has a probability of at least 0.70 and no contract, and
-    with no activity at that centre the next year (domain.md, continuity gaps)."""
+    with no activity at that centre the next year (docs/evaluations.md, continuity gaps)."""
     order = list(STAGES)
     supported: dict[tuple[str, str], set[int]] = defaultdict(set)  # (centre, firm) -> years
     events: dict[tuple, list[tuple[date, int]]] = defaultdict(list)  # opportunity -> (day, stage order)

@@ -76,7 +76,7 @@ def test_in_the_year_after_its_graduation_the_firm_is_supported_but_not_on_the_l
     )
     by_centre = {r.pop("center"): r for r in rows}
     # graduate and mentee are supported; only the mentee is on the ladder. A graduation is counted
-    # in the year it is dated (marts.md), so only January's falls in 2024.
+    # in the year it is dated (docs/evaluations.md), so only January's falls in 2024.
     common = {"firms_supported": 2, "firms_continuing_from_prior_year": 1, "firms_advanced_tier": 0,
               "firms_on_ladder": 1, "mentoring_links": 1}  # fmt: skip
     assert by_centre["hanoi"] == common | {"firms_graduated": 0}

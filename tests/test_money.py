@@ -1,7 +1,7 @@
 """Money is exact (docs/analysts.md, "Money is exact"): every money column of every mart is USD as
 DECIMAL(18,2), no value has a fraction of a cent, the `all` row's money is the sum of the
 centres' to the cent, and the sums do not depend on the order or the threads DuckDB adds rows
-with. The money columns are found by the marts' convention (`*_usd`, shared/spec/marts.md)."""
+with. The money columns are found by the marts' convention (`*_usd`, docs/analysts.md)."""
 
 from __future__ import annotations
 

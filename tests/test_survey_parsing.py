@@ -1,4 +1,4 @@
-"""Every input variation of a satisfaction-survey export (sources.md §3), each on a tiny fixture.
+"""Every input variation of a satisfaction-survey export (docs/sources.md §5), each on a tiny fixture.
 
 A form export has one row per submission and one column per programme and question; the ingest
 stores one event per answer (survey, firm, programme, question). Each test writes a fixture into

@@ -1,4 +1,4 @@
-"""Personal data of a survey never reaches the warehouse in the clear (sources.md §3, issue 7).
+"""Personal data of a survey never reaches the warehouse in the clear (docs/sources.md §5).
 
 A form export with a name, a phone number and an e-mail address — in their own columns, in a
 comment, in an unreadable line and in a row that is quarantined — runs through

@@ -1,4 +1,4 @@
-"""K-stat downloads as they really come (sources.md §2): every layout and convention has a small
+"""K-stat downloads as they really come (docs/sources.md §6): every layout and convention has a small
 fixture here, read through the framework with the trade kind's reshape."""
 
 from __future__ import annotations

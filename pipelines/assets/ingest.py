@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines import summary
 from pipelines.assets.schema_checks import schema_result
+from pipelines.eventstore import read
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.runner import ingest_files, new_files
 from pipelines.ingest.source_kind import SourceKind
@@ -50,10 +51,7 @@ def _ingest(
         files = new_files(con, discover([sources.folder]), kind)
         context.log.info(f"{len(files)} new files of {kind.name if kind else 'no known kind'} under {sources.folder}")
         results = ingest_files(con, files, progress, kinds=(kind,) if kind else SOURCE_KINDS)
-        events_total, last_position = con.execute(
-            "SELECT count(*), coalesce(max(position), 0) FROM events.event_store WHERE source_kind = ?",
-            [kind.name if kind else None],
-        ).fetchone()
+        events_total, last_position = read.head(con, kind.name) if kind else (0, 0)
         reasons = summary.quarantine_summary(con, [r.batch_id for r in results])
     statuses = Counter(r.status for r in results)
     refused = [f"{r.file}: {r.reason}" for r in results if r.status == "refused"]

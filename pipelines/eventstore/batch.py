@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -84,6 +84,21 @@ class PreparedBatch:
 
 
 @dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    file: str
+    status: str  # loaded | duplicate | refused | requeued
+    source_kind: str | None
+    rows_in: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reason: str | None = None
+    first_position: int | None = None
+    last_position: int | None = None
+
+
+@dataclass(frozen=True)
 class Offer:
     """One file of a chunk, in path order, and what the ingest made of it before the store
     judges it: to load (prepared under `source_kind`), a copy of known bytes, or refused."""
@@ -97,3 +112,12 @@ class Offer:
     duplicate_of: int | None = None  # duplicate: the batch that loaded the bytes; requeue: the batch re-judged
     copy_of: int | None = None  # file_no of an earlier file of this chunk with the same bytes
     rows_in: int = 0  # duplicate: the rows of the loaded file
+
+    def same_as(self, original: BatchResult) -> Offer:
+        """A copy of an earlier file's bytes goes as that file went: refused for the same reason,
+        or a duplicate of its batch. The one decision for copies in one chunk (the store) and
+        across chunks (the runner)."""
+        went = replace(self, copy_of=None, source_kind=original.source_kind)
+        if original.status == "refused":
+            return replace(went, action="refused", reason=original.reason)
+        return replace(went, action="duplicate", duplicate_of=original.batch_id, rows_in=original.rows_in)

@@ -15,18 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from pipelines.eventstore.batch import ROWS, Offer, PreparedBatch, arrow_rows, whole_batches
+from pipelines.eventstore.batch import ROWS, BatchResult, Offer, PreparedBatch, arrow_rows, whole_batches
+from pipelines.eventstore.read import OPEN_QUARANTINE, location_sql
 
-# The quarantined rows no requeue has settled yet.
-OPEN_QUARANTINE = """
-(SELECT q.* FROM events.quarantine AS q ANTI JOIN events.quarantine_resolutions AS r
- ON r.batch_id = q.batch_id AND r.source_row = q.source_row AND r.source_column IS NOT DISTINCT FROM q.source_column)
-"""
 NO_ROWS = "no data rows under its header: a file without records, nothing to load"
 
 
@@ -41,27 +36,6 @@ def _file_column(record: str) -> str:
     return f"f.parts[{record} % f.stride]"
 
 
-def location_sql(row: str, column: str) -> str:
-    """`row 7` or `row 7, column [동의] 열린 수출상담회`: where a person finds a record (in reasons,
-    `status` and the export)."""
-    return f"'row ' || {row} || coalesce(', column ' || {column}, '')"
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    batch_id: int
-    file: str
-    status: str  # loaded | duplicate | refused | requeued
-    source_kind: str | None
-    rows_in: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    reason: str | None = None
-    first_position: int | None = None
-    last_position: int | None = None
-
-
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """BEGIN … COMMIT, rolled back explicitly on any error (a DuckDB COMMIT after a failed
@@ -73,23 +47,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def loaded_batches(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
-    """sha256 -> (batch_id, rows_in, source_kind) of the batch that loaded a file with those bytes."""
-    rows = con.execute(
-        "SELECT file_hash, batch_id, rows_in, source_kind FROM events.ingest_batches WHERE status = 'loaded'"
-    ).fetchall()
-    return {sha: (batch, rows_in, kind) for sha, batch, rows_in, kind in rows}
-
-
-def known_paths(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    """(path, sha256) of every file already loaded or logged as a duplicate: not offered again."""
-    return set(
-        con.execute(
-            "SELECT DISTINCT file_path, file_hash FROM events.ingest_batches WHERE status IN ('loaded', 'duplicate')"
-        ).fetchall()
-    )
 
 
 _JUDGE_SQL = """
@@ -288,21 +245,8 @@ def _batch_result(
 ) -> tuple[BatchResult, int | None]:
     """The file's batch row, and the batch it duplicates or re-judges."""
     batch_id, name = batch_of[o.file_no], str(o.info.path)
-    if o.copy_of is not None:  # the same bytes as an earlier file of this chunk: as that one went
-        original = next(r for r in earlier if r.batch_id == batch_of[o.copy_of])
-        if original.status == "refused":
-            return BatchResult(batch_id, name, "refused", original.source_kind, reason=original.reason), None
-        return BatchResult(
-            batch_id,
-            name,
-            "duplicate",
-            original.source_kind,
-            original.rows_in,
-            0,
-            original.rows_in,
-            0,
-            f"same content as batch {original.batch_id}",
-        ), original.batch_id
+    if o.copy_of is not None:  # the same bytes as an earlier file of this chunk
+        o = o.same_as(next(r for r in earlier if r.batch_id == batch_of[o.copy_of]))
     if o.action == "refused":
         return BatchResult(batch_id, name, "refused", o.source_kind, reason=o.reason), None
     if o.action == "duplicate":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import matplotlib
 import pandas as pd
-from matplotlib import font_manager, ticker
+from matplotlib import font_manager, ft2font, ticker
 from matplotlib.figure import Figure  # a Figure of its own, not pyplot: no display, no global state
 
 from pipelines.export.frames import ALL, OBSERVED, YearFrames
@@ -34,15 +34,22 @@ class Chart:
 
 @cache
 def register_korean_font() -> str:
-    """Add the Nanum fonts shipped inside koreanize-matplotlib to matplotlib's font manager."""
+    """Add the Nanum fonts shipped inside koreanize-matplotlib to matplotlib's font manager, in
+    place of any other copy of those families."""
     spec = importlib.util.find_spec("koreanize_matplotlib")  # located, not imported: no global rc changes
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("koreanize-matplotlib is not installed: it carries the Korean fonts of the charts")
     fonts = sorted(Path(next(iter(spec.submodule_search_locations)), "fonts").glob("*.ttf"))
     if not fonts:
         raise RuntimeError("koreanize-matplotlib ships no .ttf fonts in this version")
+    # A system copy of the same family (Debian's fonts-nanum, which the report's browser test
+    # installs) would otherwise win or lose by the font cache's order, and the charts' outlines
+    # would depend on the machine: the package's files are the only ones of their names.
+    names = {font_manager.ttfFontProperty(ft2font.FT2Font(str(path))).name for path in fonts}
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.name not in names]
     for path in fonts:
-        font_manager.fontManager.addfont(str(path))
+        manager.addfont(str(path))  # clears the manager's lookup cache
     return FONT_FAMILY
 
 

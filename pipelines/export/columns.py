@@ -62,7 +62,7 @@ _INTEGER_TYPES = ("integer", "bigint", "hugeint", "smallint", "tinyint")
 
 def kind_of(name: str, data_type: str) -> Kind:
     """The presentation of a column from its name and SQL type (the mart conventions of
-    shared/spec/marts.md: `*_usd` money, `*_rate` a fraction, `score_100` points)."""
+    docs/analysts.md, conventions: `*_usd` money, `*_rate` a fraction, `score_100` points)."""
     data_type = data_type.lower()
     if data_type == "boolean":
         return Kind.BOOL

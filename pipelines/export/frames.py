@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import freeze as fz
-from pipelines.eventstore.store import location_sql
+from pipelines.eventstore.read import location_sql, open_quarantine
 from pipelines.export.columns import ROW_UNIT_COLUMNS, UNIT_KINDS, Column, Kind, mart_columns, own_column
 from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY, RuleOutcome
 
@@ -146,13 +146,11 @@ def _summary(indicators: pd.DataFrame, centres: dict[str, str]) -> Table:
 def _quarantine(con, frozen_at: datetime) -> tuple[Table, Table]:
     """Batches and quarantined rows per source kind and file, as the store held them when the
     year was frozen (so that exporting a frozen year again shows the same counts)."""
-    open_rows = """
-        SELECT q.batch_id, q.reason_code, count(*) AS rows,
-               count(*) FILTER (WHERE r.batch_id IS NULL) AS quarantine_open
-        FROM events.quarantine AS q
-        LEFT JOIN events.quarantine_resolutions AS r
-            ON q.batch_id = r.batch_id AND q.source_row = r.source_row
-            AND q.source_column IS NOT DISTINCT FROM r.source_column AND r.resolved_at <= $at
+    open_rows = f"""
+        SELECT batch_id, reason_code, count(*) AS rows, coalesce(any_value(o.quarantine_open), 0) AS quarantine_open
+        FROM events.quarantine
+        LEFT JOIN (SELECT batch_id, reason_code, count(*) AS quarantine_open FROM {open_quarantine("$at")} GROUP BY ALL)
+            AS o USING (batch_id, reason_code)
         GROUP BY ALL
     """
     by_file = con.execute(
@@ -211,10 +209,7 @@ def quarantine_rows(con, frozen_at: datetime) -> Table:
         f"""
         SELECT coalesce(b.source_kind, 'unrecognised') AS source_kind, b.file_name,
                {location_sql("q.source_row", "q.source_column")} AS location, q.reason_code, q.reason
-        FROM events.quarantine AS q JOIN events.ingest_batches AS b USING (batch_id)
-        ANTI JOIN (SELECT * FROM events.quarantine_resolutions WHERE resolved_at <= $at) AS r
-            ON r.batch_id = q.batch_id AND r.source_row = q.source_row
-            AND r.source_column IS NOT DISTINCT FROM q.source_column
+        FROM {open_quarantine("$at")} AS q JOIN events.ingest_batches AS b USING (batch_id)
         WHERE b.started_at <= $at
         ORDER BY source_kind, b.file_name, q.batch_id, q.source_row, q.source_column NULLS FIRST
         """,

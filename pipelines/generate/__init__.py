@@ -1,4 +1,4 @@
-"""Deterministic, seeded generator of the centres' monthly activity logs (sources.md §1).
+"""Deterministic, seeded generator of the centres' monthly activity logs (docs/sources.md §2).
 
 `generate(out_dir, scale, seed)` writes `out_dir/center_logs/<centre>/<yyyy>/<centre>_<yyyy-mm>`
 files (CSV or XLSX) and the satisfaction surveys of those firms under `out_dir/surveys/`

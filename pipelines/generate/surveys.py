@@ -1,4 +1,4 @@
-"""Sample satisfaction surveys (sources.md §3): online-form exports about the centres' programmes.
+"""Sample satisfaction surveys (docs/sources.md §5): online-form exports about the centres' programmes.
 
 `write_surveys(out_dir, plan, seed)` writes `out_dir/surveys/<year>/<survey>.<csv|xlsx>`:
 

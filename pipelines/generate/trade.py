@@ -1,5 +1,5 @@
-"""Sample K-stat downloads (sources.md §2) built from the report's published figures
-(../shared/reference/table_2_2 … table_2_8), in the layouts real downloads have: title rows,
+"""Sample K-stat downloads (docs/sources.md §6) built from the report's published figures
+(Tables 2-2 … 2-8, transcribed below), in the layouts real downloads have: title rows,
 one- and two-row headers, periods side by side, `2022년` year rows with month rows under them,
 총계 rows, △/▲ negatives, MTI codes as text; `.xls`, `.xlsx` and CSV (UTF-8 and CP949); and one
 revised snapshot (a preliminary 2022 total retrieved on 2023-01-20, superseded later).

@@ -57,14 +57,20 @@ class FieldType:
     expected: str = ""  # what a valid value looks like, for the quarantine reason
     per_distinct: bool = False  # costly parsing: done once per distinct text, then joined
     catalogue: str | None = None  # a label looked up in the reference seeds (pipelines/reference.py)
+    frame_dtype: str | None = None  # the pandas dtype the raw schema coerces the column to (schemas/raw.py)
 
 
 TEXT = FieldType("text", "VARCHAR")
 DATE = FieldType(
-    "date", "DATE", "parse_date({x})", "a date (write 2022-03-05, 2022.03.05, 2022/3/5 or an Excel date)", True
+    "date",
+    "DATE",
+    "parse_date({x})",
+    "a date (write 2022-03-05, 2022.03.05, 2022/3/5 or an Excel date)",
+    True,
+    frame_dtype="datetime64[us]",
 )
-NUMBER = FieldType("number", "DOUBLE", "parse_number({x})", "a number")
-WHOLE = FieldType("whole", "BIGINT", "parse_whole({x})", "a whole number")
+NUMBER = FieldType("number", "DOUBLE", "parse_number({x})", "a number", frame_dtype="float64")
+WHOLE = FieldType("whole", "BIGINT", "parse_whole({x})", "a whole number", frame_dtype="Int64")
 BRN = FieldType("brn", "VARCHAR", "parse_brn({x})", "a 10-digit business registration number", True)
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.eventstore.batch import FileInfo, Offer
-from pipelines.eventstore.store import OPEN_QUARANTINE, BatchResult
+from pipelines.eventstore.batch import BatchResult, FileInfo, Offer
+from pipelines.eventstore.read import OPEN_QUARANTINE
+from pipelines.ingest.append import flush
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS, by_name
@@ -56,8 +57,6 @@ def requeue(
 
 
 def _requeue_once(con, reason, file, codes, kinds) -> list[BatchResult]:
-    from pipelines.ingest.runner import flush
-
     rows = con.execute(
         SELECTED,
         {"reason": reason, "file": file, "codes": list(codes) if codes else None, "kinds": [k.name for k in kinds]},

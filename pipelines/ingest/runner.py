@@ -22,14 +22,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines import warehouse as wh
-from pipelines.eventstore import store
-from pipelines.eventstore.batch import FileInfo, Offer, PreparedBatch
-from pipelines.eventstore.store import BatchResult
+from pipelines.eventstore.batch import BatchResult, FileInfo, Offer
+from pipelines.eventstore.read import known_paths, loaded_batches
+from pipelines.ingest.append import flush
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.errors import RefusedFile
 from pipelines.ingest.personal import mask_free_text
-from pipelines.ingest.prepare import prepare, set_up
+from pipelines.ingest.prepare import set_up
 from pipelines.ingest.readers import Grid, HeaderAt, combine_header, head_rows, read_grid
+from pipelines.ingest.requeue import requeue
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources import SOURCE_KINDS, by_name
 
@@ -100,28 +101,11 @@ def read(info: FileInfo, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> _Read:
         return _Read(found.get("kind"), refused=exc.reason)
 
 
-def flush(
-    con: duckdb.DuckDBPyConnection,
-    offers: list[Offer],
-    grids: dict[int, tuple[SourceKind, Grid]],
-    keep: Callable[[list[BatchResult]], bool] | None = None,
-) -> list[BatchResult]:
-    """Prepare the chunk's grids per kind, then judge and append the chunk in one transaction."""
-    prepared: dict[str, PreparedBatch] = {}
-    try:
-        for kind in {k for k, _ in grids.values()}:
-            prepared[kind.name] = prepare(con, kind, {n: g for n, (k, g) in grids.items() if k is kind})
-        return store.append_chunk(con, offers, prepared, keep)
-    finally:
-        for batch in prepared.values():
-            batch.release()
-
-
 def _offers(
     con: duckdb.DuckDBPyConnection, files: Iterable[Path], kinds: tuple[SourceKind, ...]
 ) -> Iterator[tuple[Offer, tuple[SourceKind, Grid] | None]]:
     """Each file to offer, in path order, with its grid when it is to be loaded."""
-    known, loaded_by_hash = store.known_paths(con), store.loaded_batches(con)
+    known, loaded_by_hash = known_paths(con), loaded_batches(con)
     seen: dict[str, Offer] = {}  # sha256 -> the first offer of these bytes in this call
     decided: list[Offer] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashing, pyarrow and calamine release the GIL
@@ -167,8 +151,6 @@ def ingest_files(
     kinds: tuple[SourceKind, ...] = SOURCE_KINDS,
 ) -> list[BatchResult]:
     """Ingest files in path order; then apply corrections that were waiting for these records."""
-    from pipelines.ingest.requeue import requeue
-
     results: list[BatchResult] = []
     offers: list[Offer] = []
     grids: dict[int, tuple[SourceKind, Grid]] = {}
@@ -184,14 +166,8 @@ def ingest_files(
     ready: set[str] = set()  # kinds whose lookups are built on the connection
 
     for offer, grid in _offers(con, files, kinds):
-        if offer.copy_of in done:  # the same bytes as a file of an earlier chunk: as that one went
-            original = done[offer.copy_of]
-            offer = (
-                replace(offer, action="refused", copy_of=None, source_kind=original.source_kind, reason=original.reason)
-                if original.status == "refused"
-                else replace(offer, action="duplicate", copy_of=None, source_kind=original.source_kind,
-                             duplicate_of=original.batch_id, rows_in=original.rows_in)
-            )  # fmt: skip
+        if offer.copy_of in done:  # the same bytes as a file of an earlier chunk
+            offer = offer.same_as(done[offer.copy_of])
         offers.append(offer)
         if grid:
             if grid[0].name not in ready:  # its lookups while the next files are read, not after
@@ -248,6 +224,6 @@ def new_files(
 ) -> list[Path]:
     """The files not yet loaded or logged from their path that are of `kind` (None: of no kind),
     for one source's ingest asset."""
-    known = store.known_paths(con)
+    known = known_paths(con)
     fresh = [info for info in map(file_info, map(Path, files)) if (str(info.path), info.sha256) not in known]
     return [info.path for info in fresh if sniff(info, kinds) is kind]

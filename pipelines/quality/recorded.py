@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from pipelines.eventstore import read
 from pipelines.quality.outcome import RuleOutcome
 
 TABLE = "quality.rule_outcomes"
@@ -16,7 +17,7 @@ TABLE = "quality.rule_outcomes"
 
 def record(con: duckdb.DuckDBPyConnection, suites: Sequence[str], outcomes: Sequence[RuleOutcome]) -> None:
     """Replace the outcomes of `suites` with `outcomes`, stamped with the store position checked."""
-    position = con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
+    position = read.head_position(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {TABLE} (suite VARCHAR, rule VARCHAR, kind VARCHAR, success BOOLEAN, "

@@ -1,4 +1,4 @@
-"""Satisfaction surveys: exports of an online form (Google Forms CSV or .xlsx; sources.md §3).
+"""Satisfaction surveys: exports of an online form (Google Forms CSV or .xlsx; docs/sources.md §5).
 
 A form export has one row per submission and one column per programme and question
 (`[동의] 열린 수출상담회`, `[중요도] 열린 수출상담회`). `reshape` turns it into one record per answer
@@ -30,6 +30,7 @@ import pandera.pandas as pa
 import pyarrow as arrow
 import pyarrow.compute as pc
 
+from pipelines.eventstore.read import events_of
 from pipelines.ingest.errors import RefusedFile
 from pipelines.ingest.fields import BRN, TEXT, Field, FieldSet, FieldType, choice, header_key, label, normalise_text
 from pipelines.ingest.readers import Grid
@@ -90,7 +91,7 @@ YEAR = FieldType(
     per_distinct=True,
 )
 
-# The 4-point scale without a midpoint (sources.md §3): a number, or the agreement or importance label.
+# The 4-point scale without a midpoint (docs/sources.md §5): a number, or the agreement or importance label.
 SCALE_LABELS = {
     "전혀 그렇지 않다": 1,
     "매우 그렇지 않다": 1,
@@ -408,13 +409,13 @@ def rules() -> list[pa.Check]:
 # The first submission of each firm in each survey: the earliest in the files being read, or the
 # earliest already stored; a later one is quarantined whole (rules), whatever it answers.
 FIRST_SUBMISSION_COLUMNS = "least(here.first_submitted_at, stored.first_submitted_at) AS first_submitted_at"
-FIRST_SUBMISSION_JOINS = """
+FIRST_SUBMISSION_JOINS = f"""
 LEFT JOIN (SELECT survey, firm_id, min(submitted_at) AS first_submitted_at FROM t GROUP BY ALL) AS here
     ON here.survey = t.survey AND here.firm_id = t.firm_id
 LEFT JOIN (
     SELECT payload->>'survey' AS survey, payload->>'firm_id' AS firm_id,
            min(CAST(payload->>'submitted_at' AS TIMESTAMP)) AS first_submitted_at
-    FROM events.event_store WHERE source_kind = 'survey' GROUP BY ALL
+    FROM {events_of("survey")} GROUP BY ALL
 ) AS stored ON stored.survey = t.survey AND stored.firm_id = t.firm_id
 """
 

@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 -- 결과평가 / Year-end result indicators per evaluation view, centre and year, plus the province
--- total (`all`). Counting rules: ../shared/spec/marts.md. supported_firms on the `all` row counts
+-- total (`all`). Counting rules: docs/evaluations.md. supported_firms on the `all` row counts
 -- each firm once even when both centres served it.
 with totals as (
     select

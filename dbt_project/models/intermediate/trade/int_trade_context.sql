@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- 무역 맥락 / Yearly export series per evaluation view (domain.md "Trade context"): Jeonbuk in
+-- 무역 맥락 / Yearly export series per evaluation view (docs/evaluations.md, "Trade context"): Jeonbuk in
 -- total, to each centre's country and, as the report has them, to Vietnam and India together and
 -- to all other markets, for all firms and for SMEs; Korea in total; and the exports of
 -- centre-using firms to their centres' countries. Beside each: growth on the year before, the
