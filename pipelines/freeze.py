@@ -27,10 +27,11 @@ import duckdb
 from pipelines import build_state
 from pipelines import warehouse as wh
 from pipelines.config import PROJECT_DIR
-from pipelines.dbt_project import build, ensure_manifest
+from pipelines.dbt_project import build
 from pipelines.eventstore import read
+from pipelines.mart_registry import MARTS_SCHEMA, marts
 
-MARTS_SCHEMA, REFERENCE_SCHEMA = "marts", "reference"
+REFERENCE_SCHEMA = "reference"
 YEAR_COLUMNS = ("evaluation_year", "year")  # first found names a mart's evaluation year
 
 
@@ -86,35 +87,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-@dataclass(frozen=True)
-class MartLayout:
-    """What a freeze hashes of a mart: its key (the model's unique_combination test) and the
-    columns observed a year later (column meta `evaluated_in: following_year`), both as the dbt
-    project declares them."""
-
-    key: list[str]
-    late: list[str]
-
-
-def mart_layouts() -> dict[str, MartLayout]:
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
-    models = {
-        uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["schema"] == MARTS_SCHEMA
-    }
-    keys = {
-        n["attached_node"]: n["test_metadata"]["kwargs"]["columns"]
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "unique_combination"
-    }
-    return {
-        n["name"]: MartLayout(
-            keys.get(uid, []),
-            [c for c, col in n["columns"].items() if col.get("meta", {}).get("evaluated_in") == "following_year"],
-        )
-        for uid, n in models.items()
-    }
-
-
 def _rows_md5(con, mart: str, ycol: str, year: int, columns: list[str]) -> tuple[int, str]:
     """Row count and md5 of the mart's rows of `year`, each row as JSON of `columns`, sorted, so
     that the order DuckDB returns rows in does not matter."""
@@ -132,10 +104,11 @@ def mart_checksum(con: duckdb.DuckDBPyConnection, mart: str, year: int, recorded
     `recorded` (a freeze's entry) fixes the columns compared, so a column added to a mart later
     does not make a frozen year differ."""
     if recorded is None:
-        layout = mart_layouts().get(mart, MartLayout([], []))
-        late = [c for c in layout.late if c in mart_columns(con, mart)]
+        declared = marts().get(mart)
+        late = [c for c in (declared.late if declared else ()) if c in mart_columns(con, mart)]
         columns = [c for c in mart_columns(con, mart) if c not in late]
-        recorded = {"year_column": year_column(con, mart), "columns": columns, "late_columns": late, "key": layout.key}
+        key = list(declared.key) if declared else []
+        recorded = {"year_column": year_column(con, mart), "columns": columns, "late_columns": late, "key": key}
     ycol, late = recorded["year_column"], recorded.get("late_columns", [])
     n, digest = _rows_md5(con, mart, ycol, year, recorded["columns"])
     if late:

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.eventstore import read
-from pipelines.freeze import MARTS_SCHEMA, code_version, tables
+from pipelines.freeze import code_version, tables
+from pipelines.mart_registry import MARTS_SCHEMA
 
 ALIAS = "analyst_new"
 

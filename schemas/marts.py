@@ -1,10 +1,11 @@
 """Pandera schemas of the evaluation marts, run as Dagster asset checks after every dbt build.
 
-They hold what a reader of the marts relies on, whatever the SQL did: keys unique, counts not
+They hold what a reader of the frames relies on, whatever the SQL did: types, counts not
 negative, rates and shares within 0..1, intervals around their rate, parts never above their
 whole, and the process evaluation's probabilities equal to the stage-weight seed in force for each
-year (the pinned copy for a frozen year). dbt's own tests check keys and relations in SQL; these
-check the frames analysts read.
+year (the pinned copy for a frozen year). Keys and relations are dbt's tests (each mart's
+`unique_combination`), not repeated here; `MART_SCHEMAS` has one schema per mart of the dbt
+project (pipelines/mart_registry.py, checked by tests/test_mart_registry.py).
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ RESULT = pa.DataFrameSchema(
         },
         **{c: USD for c in ("consultation_amount_usd", "contract_amount_usd", "export_amount_usd")},
     },
-    unique=["center", "year"],
 )
 
 PROCESS = pa.DataFrameSchema(
@@ -76,7 +76,6 @@ PROCESS = pa.DataFrameSchema(
         },
         "median_days_in_stage": pa.Column(float, pa.Check.ge(0), nullable=True),
     },
-    unique=["center", "year", "stage_code"],
     checks=[
         _at_most("open_opportunities", "opportunities"),
         _at_most("observed_contracts", "observed_cohort_opportunities"),
@@ -104,7 +103,6 @@ CONTINUITY = pa.DataFrameSchema(
         "continuity_gaps": MAYBE_COUNT,
         "continuation_rate": SHARE,
     },
-    unique=["center", "year"],
     checks=[
         _at_most("firms_continuing_from_prior_year", "firms_supported"),
         _at_most("firms_new", "firms_supported"),
@@ -126,7 +124,6 @@ TRANSITIONS = pa.DataFrameSchema(
         "firms": pa.Column("Int64", pa.Check.gt(0), coerce=True),
         "share_of_from_tier": SHARE,
     },
-    unique=["center", "from_year", "from_tier", "to_tier"],
     checks=[
         pa.Check(lambda df: df["evaluation_year"] == df["from_year"] + 1, name="evaluated the year after"),
         pa.Check(_shares_add_up, name="shares of a from-tier add up to 1"),
@@ -143,7 +140,6 @@ COHORTS = pa.DataFrameSchema(
         "retained_firms": COUNT,
         "retention_rate": SHARE,
     },
-    unique=["center", "cohort_year", "years_since_entry"],
     checks=[
         _at_most("retained_firms", "cohort_firms"),
         pa.Check(
@@ -162,7 +158,6 @@ INDICATORS = pa.DataFrameSchema(
         "attainment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),
         "target": pa.Column(float, pa.Check.ge(0), nullable=True),
     },
-    unique=["indicator_code", "center", "year"],
     checks=[
         pa.Check(
             lambda df: (df["unit"] != "fraction") | df["value"].isna() | df["value"].between(0, 1),
@@ -179,7 +174,6 @@ GOALS = pa.DataFrameSchema(
         "path_value_usd": pa.Column(float, pa.Check.ge(0), nullable=True),
         "attainment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),
     },
-    unique=["goal_code", "year"],
 )
 
 # a centre's country names its series (seed centers and countries), so series and markets are patterns
@@ -212,7 +206,6 @@ TRADE_CONTEXT = pa.DataFrameSchema(
         pa.Check(lambda df: df["value_usd"] >= 0, name="value_usd >= 0"),
         pa.Check(_share_matches, name="centre_firm_share = centre_firm_exports_usd / value_usd"),
     ],
-    unique=["year", "series"],
 )
 
 TRADE_GROWTH = pa.DataFrameSchema(
@@ -225,7 +218,6 @@ TRADE_GROWTH = pa.DataFrameSchema(
         "compound_growth_rate": pa.Column(float, pa.Check.ge(-1), nullable=True, coerce=True),
     },
     checks=[pa.Check(lambda df: df["base_year"] < df["year"], name="base_year < year")],
-    unique=["series", "base_year", "year"],
 )
 
 # str and bool columns coerced: an empty mart arrives from DuckDB with object columns
@@ -273,7 +265,6 @@ SATISFACTION = pa.DataFrameSchema(
         "enrolled_firms": MAYBE_COUNT,
         "small_n": pa.Column(bool, nullable=False, coerce=True),
     },
-    unique=["survey", "survey_year", "program_code", "question", "tier"],
     checks=[
         pa.Check(lambda df: (df["score_100"] - df["mean_4pt"] * 25).abs() < 1e-9, name="score_100 = mean / 4 × 100"),
         pa.Check(
@@ -299,7 +290,6 @@ SATISFACTION_GROUPS = pa.DataFrameSchema(
         "score_100": SCORE_100,
         "score_100_linear": SCORE_100,
     },
-    unique=["survey", "survey_year", "group_code", "question"],
     checks=[
         pa.Check(lambda df: (df["score_100"] - df["mean_4pt"] * 25).abs() < 1e-9, name="score_100 = mean / 4 × 100"),
         _at_most("programs", "answers"),
@@ -340,7 +330,6 @@ def probabilities_match_seed(process: pd.DataFrame, seeded: pd.DataFrame) -> pa.
     expected = process.merge(seeded, on=["year", "stage_code"], how="left")["seeded"].to_numpy()
     return pa.DataFrameSchema(
         PROCESS.columns,
-        unique=PROCESS.unique,
         checks=[
             *PROCESS.checks,
             pa.Check(

@@ -14,9 +14,10 @@ import pytest
 from pipelines.export.charts import draw_all, register_korean_font
 from pipelines.export.columns import Kind, kind_of, mart_columns, own_column
 from pipelines.export.excel import write_workbook
-from pipelines.export.frames import MART_TITLES, Table, YearFrames, quality_table
+from pipelines.export.frames import Table, YearFrames, quality_table
 from pipelines.export.meta import meta_block
 from pipelines.export.report import write_report
+from pipelines.mart_registry import marts
 from pipelines.quality import RuleOutcome
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "<script>alert(1)</script>"]
@@ -90,9 +91,9 @@ def test_text_from_input_files_is_escaped_in_the_report(tmp_path):
 
 def test_every_mart_column_has_a_korean_title():
     columns = mart_columns()
-    assert set(MART_TITLES) <= set(columns), "every mart the export reads is a dbt model"
+    assert set(marts()) <= set(columns), "every mart the export reads is a dbt model"
     hangul = re.compile(r"[\uac00-\ud7a3]")
-    untitled = [f"{m}.{c.name}" for m in MART_TITLES for c in columns[m].values() if not hangul.search(c.title)]
+    untitled = [f"{m}.{c.name}" for m in marts() for c in columns[m].values() if not hangul.search(c.title)]
     assert not untitled, f"describe these columns as '한국어 / English' in the marts' yml: {untitled}"
 
 

@@ -10,8 +10,8 @@ import json
 import duckdb
 import pytest
 
-from pipelines import freeze as fz
 from pipelines.dbt_project import ensure_manifest
+from pipelines.mart_registry import marts
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_no_money_value_has_a_fraction_of_a_cent(bundled_run):
 
 def test_the_all_row_money_is_the_sum_of_the_centres_exactly(bundled_run):
     """In every mart keyed by centre (its unique_combination test), for every money column."""
-    layouts = fz.mart_layouts()
+    layouts = marts()
     differing, compared = [], 0
     with duckdb.connect(str(bundled_run[0]), read_only=True) as con:
         for mart, cols in money_columns(con).items():

@@ -17,11 +17,10 @@ pytestmark = pytest.mark.slow
 
 KILLED_BEFORE_THE_WAITING_CORRECTIONS = textwrap.dedent("""
     import os, signal, sys
-    import pipelines.ingest.requeue as requeue
-    from pipelines.ingest.runner import ingest_paths
+    from pipelines.ingest import runner
 
-    requeue.requeue = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
-    ingest_paths(sys.argv[1], [sys.argv[2]])
+    runner.requeue = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)  # the step after the append
+    runner.ingest_paths(sys.argv[1], [sys.argv[2]])
 """)
 
 

@@ -6,8 +6,8 @@ import dagster as dg
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.assets.marts import mart_key
 from pipelines.config import exports_dir
-from pipelines.export.frames import MART_TITLES
 from pipelines.export.run import export_year
+from pipelines.mart_registry import marts
 from pipelines.pool import tag_step
 from pipelines.resources import Warehouse
 
@@ -19,7 +19,7 @@ YEARS = dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1 *", start="2019
     key="annual_export",
     group_name="export",
     partitions_def=YEARS,
-    deps=[mart_key(m) for m in MART_TITLES],
+    deps=[mart_key(m) for m in marts()],
     pool=WAREHOUSE_POOL,  # a year not frozen yet is frozen first: dbt writes the warehouse
     kinds={"excel", "html"},
     description="연간 평가 내보내기 / The year's frozen evaluation as an Excel workbook (요약 … 메타), a "

@@ -6,7 +6,7 @@ import dagster as dg
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.assets.marts import mart_key
 from pipelines.config import analyst_path
-from pipelines.freeze import MARTS_SCHEMA, mart_layouts
+from pipelines.mart_registry import MARTS_SCHEMA, marts
 from pipelines.publish import publish
 from pipelines.resources import Warehouse
 
@@ -14,12 +14,12 @@ PREVIEW_ROWS = 5
 
 
 def analyst_marts_asset() -> dg.AssetsDefinition:
-    marts = sorted(mart_layouts())
+    names = sorted(marts())
 
     @dg.asset(
         key="analyst_marts",
         group_name="marts",
-        deps=[mart_key(m) for m in marts],
+        deps=[mart_key(m) for m in names],
         pool=WAREHOUSE_POOL,
         description=(
             "분석용 마트 파일 / The marts, and only the marts, copied to analyst.duckdb beside the warehouse "

@@ -19,27 +19,10 @@ from xlsxwriter.worksheet import Worksheet
 from pipelines.export.columns import Kind, is_missing, own_column, text_of
 from pipelines.export.frames import ALL, OBSERVED, Table, YearFrames
 from pipelines.export.meta import meta_rows
+from pipelines.export.sections import SECTIONS, section_tables
 
 HEADER_ROWS = 3  # title, Korean titles, code names
-# (sheet name, code name, tables); 메타 is written from the meta block
-SHEETS = (
-    ("요약", "summary", ("summary",)),
-    ("결과평가", "result", ("result_evaluation", "indicator_values", "goal_path")),
-    ("과정평가", "process", ("process_evaluation", "process_evaluation" + OBSERVED)),
-    (
-        "연속성평가",
-        "continuity",
-        ("continuity_evaluation", "continuity_evaluation" + OBSERVED, "tier_transitions", "cohort_retention"),
-    ),
-    ("만족도평가", "satisfaction", ("satisfaction_evaluation", "satisfaction_groups")),
-    ("무역동향", "trade", ("trade_context", "trade_growth")),
-    (
-        "데이터품질",
-        "data_quality",
-        ("quarantine_by_file", "quarantine_by_reason", "quality_outcomes", "quarantine_rows"),
-    ),
-)
-META_SHEET = "메타"
+META_SHEET = "메타"  # after the sections' sheets (pipelines/export/sections.py), from the meta block
 MIN_WIDTH, MAX_WIDTH = 6, 48
 
 
@@ -211,11 +194,12 @@ def write_workbook(path: Path, frames: YearFrames, meta: dict) -> Path:
     formats = _Formats(book)
     sheets: dict[str, Worksheet] = {}
     layout: dict[str, dict[str, int]] = {}
-    for sheet_name, _code, keys in SHEETS:
+    for section in SECTIONS:
+        sheet_name = section.title
         sheet = book.add_worksheet(sheet_name)
         sheets[sheet_name], layout[sheet_name] = sheet, {}
         col = 0
-        for key in keys:
+        for key, _rows in section_tables(section):
             if key not in frames.tables:
                 continue
             table = frames.tables[key]

@@ -19,6 +19,7 @@ import pandas as pd
 from pipelines import freeze as fz
 from pipelines.eventstore.read import location_sql, open_quarantine
 from pipelines.export.columns import ROW_UNIT_COLUMNS, UNIT_KINDS, Column, Kind, mart_columns, own_column
+from pipelines.mart_registry import Mart, marts
 from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY, RuleOutcome
 
 ALL = "all"  # the province total's centre code
@@ -50,20 +51,6 @@ class YearFrames:
         return self.tables[key].frame
 
 
-# mart -> Korean table title; the order is the order of the sheets
-MART_TITLES = {
-    "result_evaluation": "결과평가",
-    "indicator_values": "지표값",
-    "goal_path": "목표 경로",
-    "process_evaluation": "과정평가",
-    "continuity_evaluation": "사후관리·연속성",
-    "tier_transitions": "단계 이동",
-    "cohort_retention": "코호트 유지",
-    "satisfaction_evaluation": "만족도",
-    "satisfaction_groups": "사업군 만족도",
-    "trade_context": "무역 맥락",
-    "trade_growth": "무역 성장률",
-}
 OBSERVED = "_observed"
 # row order where the key's order is not the reader's: stages in funnel order
 ORDER_BY = {
@@ -75,7 +62,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _mart_table(con, mart: str, year: int, layout: fz.MartLayout) -> Table:
+def _mart_table(con, mart: str, year: int, layout: Mart) -> Table:
     cols = [c for c in mart_columns()[mart].values() if c.name not in layout.late]
     ycol = fz.year_column(con, mart)
     order = ", ".join(_q(c) for c in ORDER_BY.get(mart, layout.key or [cols[0].name]))
@@ -83,11 +70,11 @@ def _mart_table(con, mart: str, year: int, layout: fz.MartLayout) -> Table:
         f"SELECT {', '.join(_q(c.name) for c in cols)} FROM marts.{_q(mart)} WHERE {_q(ycol)} = ? ORDER BY {order}",
         [year],
     ).df()
-    title = MART_TITLES[mart]
+    title = layout.title_ko
     return Table(mart, title, f"marts.{mart} ({ycol} = {year})", frame, cols, row_units=mart == "indicator_values")
 
 
-def _observed_table(con, mart: str, year: int, layout: fz.MartLayout) -> Table:
+def _observed_table(con, mart: str, year: int, layout: Mart) -> Table:
     """The late columns of the rows of Y-1, which Y's evaluation observed, beside what was assumed."""
     by_name = mart_columns()[mart]
     context = [c for c in ("stage_order", "stage_name_ko", "expected_contract_probability") if c in by_name]
@@ -99,14 +86,14 @@ def _observed_table(con, mart: str, year: int, layout: fz.MartLayout) -> Table:
     ).df()
     return Table(
         mart + OBSERVED,
-        f"{MART_TITLES[mart]}: {year - 1}년 관측치",
+        f"{layout.title_ko}: {year - 1}년 관측치",
         f"marts.{mart} (year = {year - 1}, observed in the evaluation of {year})",
         frame,
         cols,
     )
 
 
-def _goal_path(con, year: int) -> Table:
+def _goal_path(con, year: int, layout: Mart) -> Table:
     """Every year of each goal's path; actuals only up to the evaluated year. The other years'
     rows are as their own evaluations hold them: their store position (which moves for a year
     not frozen) is left out, the meta block gives the year's."""
@@ -117,7 +104,7 @@ def _goal_path(con, year: int) -> Table:
         for c in cols
     )
     frame = con.execute(f"SELECT {select} FROM marts.goal_path ORDER BY goal_code, year", {"year": year}).df()
-    return Table("goal_path", MART_TITLES["goal_path"], f"marts.goal_path (actuals up to {year})", frame, cols)
+    return Table("goal_path", layout.title_ko, f"marts.goal_path (actuals up to {year})", frame, cols)
 
 
 def _summary(indicators: pd.DataFrame, centres: dict[str, str]) -> Table:
@@ -239,16 +226,17 @@ def centre_names(con) -> dict[str, str]:
 
 def read_year(con: duckdb.DuckDBPyConnection, year: int, frozen_at: datetime, quality=()) -> YearFrames:
     """Every table of the export of `year` (the quarantine as of `frozen_at`)."""
-    layouts = fz.mart_layouts()
     out = YearFrames(year, centre_names(con))
     existing = set(fz.tables(con, fz.MARTS_SCHEMA))
-    for mart in MART_TITLES:
+    for mart, declared in marts().items():
         if mart not in existing:
             continue
-        layout = layouts.get(mart, fz.MartLayout([], []))
-        out.tables[mart] = _goal_path(con, year) if mart == "goal_path" else _mart_table(con, mart, year, layout)
-        if layout.late:
-            out.tables[mart + OBSERVED] = _observed_table(con, mart, year, layout)
+        if mart == "goal_path":
+            out.tables[mart] = _goal_path(con, year, declared)
+        else:
+            out.tables[mart] = _mart_table(con, mart, year, declared)
+        if declared.late:
+            out.tables[mart + OBSERVED] = _observed_table(con, mart, year, declared)
     out.tables["summary"] = _summary(out["indicator_values"], out.centres)
     out.tables["quarantine_by_file"], out.tables["quarantine_by_reason"] = _quarantine(con, frozen_at)
     out.tables["quarantine_rows"] = quarantine_rows(con, frozen_at)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import pandas as pd
 
 from pipelines.export.charts import Chart
 from pipelines.export.columns import Kind, text_of
-from pipelines.export.frames import ALL, OBSERVED, Table, YearFrames
+from pipelines.export.frames import Table, YearFrames
 from pipelines.export.meta import meta_rows
+from pipelines.export.sections import SECTIONS, Rows, report_tables
 
 TEMPLATES = Path(__file__).with_name("templates")
 # the meta block gives the positions; the English names and registry details are in the workbook
@@ -31,61 +30,6 @@ LOADED_SCRIPT = (
     'window.addEventListener("load",function(){var n=0,a=document.querySelectorAll("img.chart");'
     'a.forEach(function(i){var ok=i.complete&&i.naturalWidth>0;i.dataset.loaded=ok?"yes":"no";if(ok)n++;});'
     'document.body.dataset.chartsLoaded=n+"/"+a.length;});'
-)
-
-Rows = Callable[[pd.DataFrame], pd.Series] | None
-
-
-@dataclass(frozen=True)
-class Part:
-    table: str
-    rows: Rows = None  # which rows the report shows (the workbook has them all)
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    key: str
-    charts: tuple[str, ...]
-    parts: tuple[Part, ...]
-
-
-def _centre_all(f: pd.DataFrame) -> pd.Series:
-    return f["center"] == ALL
-
-
-SECTIONS = (
-    Section(
-        "결과평가",
-        "result",
-        ("attainment", "goal_path"),
-        (Part("result_evaluation"), Part("indicator_values", lambda f: f["target"].notna()), Part("goal_path")),
-    ),
-    Section(
-        "과정평가",
-        "process",
-        ("funnel", "observed_rates"),
-        (Part("process_evaluation", _centre_all), Part("process_evaluation" + OBSERVED, _centre_all)),
-    ),
-    Section(
-        "연속성평가",
-        "continuity",
-        ("tier_flows", "cohort_retention"),
-        (
-            Part("continuity_evaluation"),
-            Part("continuity_evaluation" + OBSERVED),
-            Part("tier_transitions", _centre_all),
-            Part("cohort_retention"),
-        ),
-    ),
-    Section(
-        "만족도평가",
-        "satisfaction",
-        ("satisfaction",),
-        (Part("satisfaction_evaluation", lambda f: f["tier"] == "all"), Part("satisfaction_groups")),
-    ),
-    Section("무역동향", "trade", ("trade",), (Part("trade_context"), Part("trade_growth"))),
-    Section("데이터품질", "data_quality", (), (Part("quarantine_by_reason"), Part("quality_outcomes"))),
 )
 
 
@@ -128,9 +72,10 @@ def render(frames: YearFrames, charts: dict[str, Chart], meta: dict) -> str:
             "key": s.key,
             "charts": [charts[c] for c in s.charts if c in charts],
             "missing_charts": [c for c in s.charts if c not in charts],
-            "tables": [html_table(frames.tables[p.table], p.rows) for p in s.parts if p.table in frames.tables],
+            "tables": [html_table(frames.tables[t], rows) for t, rows in report_tables(s) if t in frames.tables],
         }
         for s in SECTIONS
+        if s.report
     ]
     return env.get_template("report.html.j2").render(
         year=frames.year,

@@ -19,7 +19,6 @@ MART_RULES, or add a comparison suite to `suites()`; see docs/quality.md.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,11 +26,10 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines import freeze as fz
-from pipelines.dbt_project import MANIFEST_PATH, ensure_manifest
+from pipelines.mart_registry import MARTS_SCHEMA, marts
 from pipelines.quality.outcome import INVARIANT, PLAUSIBILITY
 from pipelines.reference import seed_rows
 
-MARTS = "marts"
 ALL = "all"  # the province-total row of a mart with a `center` column
 
 # Rule names, Korean first for the officials who read the export, English after.
@@ -274,25 +272,13 @@ def survey_n_suite(source: str, year: int | None) -> Suite:
 # ---- the suites of a warehouse -----------------------------------------------------------------
 
 
-def _manifest_marts() -> dict[str, tuple[list[str], list[str]]]:
-    """Each mart the dbt project declares: its key (its `unique_combination` test) and columns."""
-    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["schema"] == MARTS}
-    keys = {
-        n["attached_node"]: n["test_metadata"]["kwargs"]["columns"]
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "unique_combination"
-    }
-    return {n["name"]: (keys.get(uid, []), list(n["columns"])) for uid, n in models.items()}
-
-
 def planned_checks() -> list[tuple[str, str]]:
     """(mart, check) of every suite, from the dbt project alone: Dagster declares its checks before
     any warehouse exists. `suites()` gives the same pairs for a warehouse built from the project."""
     reg, checks = registry(), []
-    for mart, (key, columns) in _manifest_marts().items():
+    for mart, declared in marts().items():
         checks.append((mart, MART_CHECK))
-        if additive_columns(mart, key, dict.fromkeys(columns, ""), reg):
+        if additive_columns(mart, list(declared.key), dict.fromkeys(declared.columns, ""), reg):
             checks.append((mart, CENTRES_SUM_CHECK))
         if mart == SURVEY_MART:
             checks.append((mart, SURVEY_N_CHECK))
@@ -304,28 +290,27 @@ def column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
         "ORDER BY table_name, ordinal_position",
-        [MARTS],
+        [MARTS_SCHEMA],
     ).fetchall()
-    marts: dict[str, dict[str, str]] = {}
+    held: dict[str, dict[str, str]] = {}
     for table, column, dtype in rows:
-        marts.setdefault(table, {})[column] = dtype
-    return marts
+        held.setdefault(table, {})[column] = dtype
+    return held
 
 
 def suites(con: duckdb.DuckDBPyConnection, year: int | None) -> list[Suite]:
     """Every suite for the marts this warehouse holds, for an export of `year` (None: no bound)."""
-    ensure_manifest()  # the keys come from the parsed project; parse it when a yml changed since
-    reg, marts = registry(), column_types(con)
-    keys = {mart: key for mart, (key, _) in _manifest_marts().items()}
-    sources = {mart: evaluation_source(con, mart, year) for mart in marts}
+    reg, held = registry(), column_types(con)
+    keys = {name: mart.key for name, mart in marts().items()}
+    sources = {mart: evaluation_source(con, mart, year) for mart in held}
     out: list[Suite] = []
-    for mart, columns in marts.items():
+    for mart, columns in held.items():
         key = tuple(keys.get(mart, ()))
         rules = tuple(r for make in MART_RULES for r in make(mart, columns, reg, year))
         out.append(Suite(mart, mart, MART_CHECK, f"SELECT * FROM {sources[mart]} AS m", key, rules))
         if additive := additive_columns(mart, list(key), columns, reg):
             out.append(centres_sum_suite(mart, list(key), columns, additive, sources[mart]))
-    if SURVEY_MART in marts:
+    if SURVEY_MART in held:
         out.append(survey_n_suite(sources[SURVEY_MART], year))
     return out
 
@@ -334,15 +319,15 @@ def evaluation_source(con: duckdb.DuckDBPyConnection, mart: str, year: int | Non
     """What the suites of a mart read: the live mart, or with an export year that year's evaluation
     as its freeze holds it (pipelines/freeze.py): the rows of its evaluation year without the
     columns observed a year later, and those columns, with the key, of the rows of the year before."""
-    table = f"{MARTS}.{_q(mart)}"
+    table = f"{MARTS_SCHEMA}.{_q(mart)}"
     if year is None:
         return table
-    layout = fz.mart_layouts().get(mart, fz.MartLayout([], []))
+    declared = marts().get(mart)
     ycol, year = _q(fz.year_column(con, mart)), int(year)
-    if not layout.late:
+    if declared is None or not declared.late:
         return f"(SELECT * FROM {table} WHERE {ycol} = {year})"
-    late = ", ".join(_q(c) for c in layout.late)
-    observed = ", ".join(_q(c) for c in [*layout.key, *layout.late])
+    late = ", ".join(_q(c) for c in declared.late)
+    observed = ", ".join(_q(c) for c in [*declared.key, *declared.late])
     return (
         f"(SELECT * EXCLUDE ({late}) FROM {table} WHERE {ycol} = {year} "
         f"UNION ALL BY NAME SELECT {observed} FROM {table} WHERE {ycol} = {year - 1})"
