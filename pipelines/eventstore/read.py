@@ -35,17 +35,17 @@ def location_sql(row: str, column: str) -> str:
     return f"'row ' || {row} || coalesce(', column ' || {column}, '')"
 
 
-def head_position(con: duckdb.DuckDBPyConnection) -> int:
-    """The position of the newest event; 0 for an empty store."""
-    return con.execute("SELECT coalesce(max(position), 0) FROM events.event_store").fetchone()[0]
-
-
 def head(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> tuple[int, int]:
     """(events, newest position) of the store, or of one source kind."""
     where = "true" if kind is None else "source_kind = $kind"
     params = {} if kind is None else {"kind": kind}
     sql = f"SELECT count(*), coalesce(max(position), 0) FROM events.event_store WHERE {where}"
     return con.execute(sql, params).fetchone()
+
+
+def head_position(con: duckdb.DuckDBPyConnection) -> int:
+    """The position of the newest event; 0 for an empty store."""
+    return head(con)[1]
 
 
 def events_since(con: duckdb.DuckDBPyConnection, position: int) -> tuple[int, int]:
