@@ -50,7 +50,11 @@ def _newest_source_mtime() -> float:
 
 
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the project's files."""
+    """Bring the files written from the source kinds up to date (pipelines/kind_files.py), then run
+    `dbt parse` when the manifest is missing or older than the project's files."""
+    from pipelines import kind_files  # the source kinds import pandera: only where dbt is parsed
+
+    kind_files.write()
     if not MANIFEST_PATH.exists() or MANIFEST_PATH.stat().st_mtime < _newest_source_mtime():
         _dbt(["parse", "--quiet"])
     return MANIFEST_PATH

@@ -2,6 +2,7 @@
 
 It has a two-row header with a group cell over two columns, a title block above it, and
 the `supersede` conflict policy: a later snapshot of the same key is a new version of the stream.
+Its events reach a typed, documented and tested dbt staging model that nobody wrote.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ SNAPSHOT = SourceKind(
     title="시험 스냅숏 / test snapshot",
     fields=FieldSet(
         (
-            Field("region", "지역", TEXT, required=True),
-            Field("period", "기간", TEXT, required=True),
-            Field("exports", "수출 금액", NUMBER, aliases=("export amount",)),
-            Field("growth", "수출 증감률", NUMBER),
-            Field("retrieved", "조회일", DATE, required=True),
+            Field("region", "지역", TEXT, "Region", required=True),
+            Field("period", "기간", TEXT, "Year", required=True),
+            Field("exports", "수출 금액", NUMBER, "Exports of the region in the year", aliases=("export amount",)),
+            Field("growth", "수출 증감률", NUMBER, "Growth on a year earlier, %"),
+            Field("retrieved", "조회일", DATE, "Retrieval date", required=True),
         )
     ),
     recognise_by=("region", "period", "exports"),
@@ -80,6 +81,57 @@ def test_a_made_up_kind_loads_end_to_end(warehouse, src):
     )
     assert [(v, x) for _, v, x in streams] == [(1, "1234.5"), (2, "1300.0")]
     assert streams[0][0] == streams[1][0]
+
+
+@pytest.mark.slow
+def test_a_made_up_kinds_events_reach_a_typed_documented_staging_model_nobody_wrote(warehouse, src, tmp_path):
+    import datetime as dt
+    import json
+    import shutil
+    import subprocess
+
+    from pipelines import kind_files
+    from pipelines.config import DBT_PROJECT_DIR, PROJECT_DIR
+    from pipelines.dbt_project import dbt_executable, dbt_vars
+
+    snapshot_file(src / "a.xlsx", [["전북", "2022", "1,234.5", "-3.2", "2023-03-15"]])
+    ingest(warehouse, src)
+    project, docs = tmp_path / "dbt_project", tmp_path / "sources.md"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copy(PROJECT_DIR / "docs" / "sources.md", docs)
+    written = kind_files.write(KINDS, staging_dir=project / "models" / "staging", docs=docs)
+    assert sorted(p.name for p in written) == [
+        "_kinds__sources.yml", "_test_snapshot__models.yml", "sources.md", "stg_test_snapshot__record_events.sql",
+    ]  # fmt: skip
+    assert kind_files.stale(KINDS, staging_dir=project / "models" / "staging", docs=docs) == []
+
+    model = SNAPSHOT.staging_model
+    target = tmp_path / "target"
+    done = subprocess.run(
+        [dbt_executable(), "build", "--select", model, "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(target), "--vars", dbt_vars(str(warehouse))],
+        cwd=project, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    [row] = query(warehouse, f"SELECT region, period, exports, growth, retrieved, stream_version FROM staging.{model}")
+    assert row == ("전북", "2022", 1234.5, -3.2, dt.date(2023, 3, 15), 1)
+
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    [node] = [n for n in manifest["nodes"].values() if n["name"] == model]
+    assert {"region", "period", "exports", "growth", "retrieved", "extra"} <= set(node["columns"])
+    assert all(c["description"] for c in node["columns"].values())
+    assert node["columns"]["exports"]["description"] == "수출 금액 / Exports of the region in the year"
+    tests = {n["test_metadata"]["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "test" and n.get("attached_node") == node["unique_id"]}  # fmt: skip
+    assert {"unique", "not_null", "accepted_values", "typed_as_declared"} <= set(tests)
+    assert tests["typed_as_declared"]["test_metadata"]["kwargs"]["required"] == ["region", "period", "retrieved"]
+    # and the fields' test fails on an event whose required field is missing
+    [compiled] = target.glob("compiled/**/typed_as_declared_*.sql")
+    bad = "(select 7 as position, null as region, '2022' as period, null::date as retrieved)"
+    sql = compiled.read_text(encoding="utf-8").replace(f'"{warehouse.stem}"."staging"."{model}"', bad)
+    assert query(warehouse, sql) == [(7, "region is null; retrieved is null")]
+    table = docs.read_text(encoding="utf-8").split("## 시험 스냅숏 / test snapshot", 1)[1]
+    assert "| 수출 금액 | `exports` | `export amount` |" in table and "| 지역 | `region` | |" in table
 
 
 def test_a_kind_naming_an_unknown_field_is_refused_at_definition():

@@ -13,10 +13,11 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 from dbt.version import __version__ as DBT_CORE_VERSION
 from packaging import version
 
-from pipelines import build_state
+from pipelines import build_state, kind_files
 from pipelines import warehouse as wh
 from pipelines.assets.ingest import WAREHOUSE_POOL, checked_seeds
 from pipelines.config import DBT_PROJECT_DIR
@@ -26,7 +27,10 @@ from pipelines.quality.checkpoint import import_in_background
 from pipelines.resources import Warehouse
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is re-parsed at load; elsewhere `ensure_manifest` does it.
+# Under `dagster dev` the manifest is re-parsed at load (after the files written from the source
+# kinds are brought up to date); elsewhere `ensure_manifest` does both.
+if using_dagster_dev():
+    kind_files.write()
 DBT_PROJECT.prepare_if_dev()
 
 

@@ -83,7 +83,7 @@ def _ingest(
 
 
 def ingest_asset(kind: SourceKind) -> dg.AssetsDefinition:
-    key = f"{kind.name}_events"
+    key = kind.source_table
 
     @dg.asset(
         key=key,
@@ -125,7 +125,7 @@ def unrecognised_sources(context: dg.AssetExecutionContext, warehouse: Warehouse
 
 def _events_result(con, kind: SourceKind) -> dg.AssetCheckResult:
     frame = con.execute(STORED_EVENTS_SQL, [kind.name]).df()
-    key = dg.AssetCheckKey(dg.AssetKey(f"{kind.name}_events"), "events_match_schema")
+    key = dg.AssetCheckKey(dg.AssetKey(kind.source_table), "events_match_schema")
     return schema_result(key, frame, stored_events_schema(kind), "events")
 
 
@@ -134,7 +134,7 @@ def _events_result(con, kind: SourceKind) -> dg.AssetCheckResult:
     specs=[
         dg.AssetCheckSpec(
             "events_match_schema",
-            asset=f"{kind.name}_events",
+            asset=kind.source_table,
             description=f"Stored {kind.name} events satisfy the pandera schema of schemas/events.py.",
         )
         for kind in SOURCE_KINDS
@@ -143,7 +143,7 @@ def _events_result(con, kind: SourceKind) -> dg.AssetCheckResult:
     pool=WAREHOUSE_POOL,  # DuckDB refuses a reader while another process (dbt) writes the file
 )
 def stored_events_schemas(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-    kinds = {f"{kind.name}_events": kind for kind in SOURCE_KINDS}
+    kinds = {kind.source_table: kind for kind in SOURCE_KINDS}
     with warehouse.connect(read_only=True) as con:
         for key in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path):
             yield _events_result(con, kinds[key.asset_key.path[-1]])
@@ -155,7 +155,7 @@ EVENT_STORE = dg.AssetSpec(
     key=["events", "event_store"],
     group_name="ingest",
     kinds={"duckdb"},
-    deps=[f"{kind.name}_events" for kind in SOURCE_KINDS],
+    deps=[kind.source_table for kind in SOURCE_KINDS],
     description="이벤트 저장소 전체 / events.event_store, every kind's events: the live evaluation sees it up to "
     "its head.",
 )

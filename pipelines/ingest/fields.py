@@ -2,8 +2,8 @@
 
 A source kind declares its fields once (pipelines/ingest/sources/<kind>.py). From that one list
 the framework derives the header matching, the typing SQL, the raw pandera schema's generic
-checks, the canonical content hash and the documentation; the dbt source columns are checked
-against it by a test.
+checks, the canonical content hash, and (pipelines/kind_files.py) the dbt staging model, its
+column docs and tests, and the field table of docs/sources.md.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class FieldType:
     per_distinct: bool = False  # costly parsing: done once per distinct text, then joined
     catalogue: str | None = None  # a label looked up in the reference seeds (pipelines/reference.py)
     frame_dtype: str | None = None  # the pandas dtype the raw schema coerces the column to (schemas/raw.py)
+    values: tuple[str, ...] = ()  # a closed vocabulary's codes: the staging model tests the column for them
 
 
 TEXT = FieldType("text", "VARCHAR")
@@ -82,11 +83,13 @@ def label(catalogue: str, expected: str) -> FieldType:
 def choice(mapping: dict[str, str], expected: str) -> FieldType:
     """A small closed vocabulary: accepted spellings (case and spaces ignored) -> code."""
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    codes = tuple(dict.fromkeys(mapping.values()))
     return FieldType(
-        f"choice:{'/'.join(sorted(set(mapping.values())))}",
+        f"choice:{'/'.join(sorted(codes))}",
         "VARCHAR",
         f"CASE lower(replace({{x}}, ' ', '')) {cases} END",
         expected,
+        values=codes,
     )
 
 
@@ -97,11 +100,13 @@ class Field:
     name: str  # canonical name: payload key, typed column, English header
     ko: str  # the Korean header
     type: FieldType = TEXT
-    description: str = ""
+    description: str = ""  # what to write, for docs/sources.md (markdown) and the staging column's docs
     aliases: tuple[str, ...] = ()  # other accepted headers
     default: str | None = None  # SQL literal used when the cell is blank
     required: bool = False  # a blank cell makes the row fail
     payload: bool = True  # stored in the event's payload
+    column: str | None = None  # the staging model's column, when the payload key reads badly in SQL
+    when: str = ""  # docs/sources.md: when the field is needed, if neither required nor defaulted
 
     @property
     def label(self) -> str:

@@ -1,8 +1,9 @@
 """The plug-in contract: everything the framework needs to know about one kind of source file.
 
 A source kind is one module under pipelines/ingest/sources/ that builds a `SourceKind`. The
-framework (readers, typing, validation, judging, appending, Dagster assets, docs) is written
-once against this contract; adding a kind adds no code anywhere else.
+framework (readers, typing, validation, judging, appending, Dagster assets, the dbt staging
+model and the docs' field table: pipelines/kind_files.py) is written once against this contract;
+adding a kind adds no code anywhere else.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class SourceKind:
     # masked, as in every column the kind does not know (pipelines/ingest/personal.py)
     free_text: tuple[str, ...] = ()
     example: str = ""  # a small example file, for docs/sources.md
+    # what one event records: names the staging model, stg_<name>__<record>_events
+    record: str = "record"
+    about: str = ""  # what one event is, for the staging model's and the source slice's docs
 
     def __post_init__(self) -> None:
         names = set(self.fields.names)
@@ -69,6 +73,15 @@ class SourceKind:
             missing = set(group) - names
             if missing:
                 raise ValueError(f"source kind {self.name}: unknown fields {sorted(missing)}")
+
+    @property
+    def source_table(self) -> str:
+        """The kind's slice of events.event_store as a dbt source table; also its ingest asset's key."""
+        return f"{self.name}_events"
+
+    @property
+    def staging_model(self) -> str:
+        return f"stg_{self.name}__{self.record}_events"
 
     @property
     def wording(self) -> Wording:

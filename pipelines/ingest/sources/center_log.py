@@ -15,40 +15,70 @@ from schemas.raw import row_check
 EARLIEST_DATE = pd.Timestamp("2000-01-01")
 MAX_AMOUNT = 1e15  # larger amounts are typing errors (and would overflow the USD decimals)
 
+PER_ACTIVITY = "per activity"  # needed by the activities whose catalogue entry says so (_NEEDS)
+
 FIELDS = FieldSet(
     (
         Field(
             "record_id",
             "기록번호",
             TEXT,
-            "Record number, unique within a centre (e.g. HAN-2022-000123)",
+            "Record number, unique within a centre (e.g. `HAN-2022-000123`)",
             ("record no",),
             required=True,
+            column="source_record_id",
         ),
         Field(
             "center",
             "센터",
             label("center", "a known centre"),
-            "Centre: code or Korean name",
+            "Centre: code or Korean name (§2.4)",
             ("centre",),
             required=True,
         ),
-        Field("date", "일자", DATE, "Activity date", ("activity date",), required=True),
-        Field("activity", "활동", label("activity", "in the activity catalogue"), "Activity: code or Korean label"),
         Field(
-            "program", "사업", label("program", "a programme name"), "Programme: code or Korean name", ("programme",)
+            "date",
+            "일자",
+            DATE,
+            "Activity date (§2.2); not before 2000-01-01, not in the future",
+            ("activity date",),
+            required=True,
+            column="activity_date",
+        ),
+        Field(
+            "activity",
+            "활동",
+            label("activity", "in the activity catalogue"),
+            "Activity: code or Korean label (§2.3)",
+            when="required (except 취소)",
+        ),
+        Field(
+            "program",
+            "사업",
+            label("program", "a programme name"),
+            "Programme: code or Korean name (§2.5)",
+            ("programme",),
+            when=PER_ACTIVITY,
         ),
         Field(
             "firm_id",
             "기업번호",
             BRN,
-            "Business registration number of the firm (123-45-67890)",
+            "Registration no. (`123-45-67890`)",
             ("사업자등록번호", "business registration number"),
+            when=PER_ACTIVITY,
         ),
         Field("firm_name", "기업명", TEXT, "Firm name"),
-        Field("firm_tier", "기업단계", label("tier", "초보/성장/스타 (beginner/growth/star)"), "Firm tier", ("tier",)),
+        Field(
+            "firm_tier",
+            "기업단계",
+            label("tier", "초보/성장/스타 (beginner/growth/star)"),
+            "Firm tier: 초보/성장/스타 (beginner/growth/star) (§2.4)",
+            ("tier",),
+            when=PER_ACTIVITY,
+        ),
         Field("product", "품목", TEXT, "MTI code or product group"),
-        Field("importer_id", "수입업체번호", TEXT, "Importer id assigned by the centre"),
+        Field("importer_id", "수입업체번호", TEXT, "Importer id assigned by the centre", when=PER_ACTIVITY),
         Field("importer_name", "수입업체명", TEXT, "Importer name"),
         Field(
             "channel",
@@ -64,18 +94,22 @@ FIELDS = FieldSet(
                 },
                 "대면 or 비대면",
             ),
-            "Channel: 대면 offline / 비대면 online",
+            "Channel: 대면 offline / 비대면 online (§2.4)",
         ),
-        Field("amount", "금액", NUMBER, "Amount in the row's currency (12,500.50 allowed)"),
+        Field("amount", "금액", NUMBER, "Amount in the row's currency, ≥ 0 (`12,500.50` allowed)", when=PER_ACTIVITY),
         Field(
             "currency",
             "통화",
             label("currency", "one the project converts (USD, VND, INR, KRW)"),
-            "Currency of the amount (default USD)",
+            "Currency of the amount (§2.4)",
             default="'USD'",
         ),
         Field(
-            "quantity", "수량", WHOLE, "How many (e.g. 12 importers discovered in one entry; default 1)", default="1"
+            "quantity",
+            "수량",
+            WHOLE,
+            "How many, a whole number ≥ 1 (e.g. 12 importers discovered in one entry)",
+            default="1",
         ),
         Field(
             "correction",
@@ -84,10 +118,12 @@ FIELDS = FieldSet(
                 {"정정": "amend", "수정": "amend", "amend": "amend", "취소": "void", "void": "void", "cancel": "void"},
                 "정정 or 취소",
             ),
-            "Blank, 정정 (amend) or 취소 (void)",
+            "Blank, 정정 (amend) or 취소 (void) (§2.7)",
         ),
-        Field("corrects_record_id", "원기록번호", TEXT, "The record a correction amends or voids"),
-        Field("mentor_firm_id", "멘토기업번호", BRN, "Mentor firm's registration number (for mentoring)"),
+        Field(
+            "corrects_record_id", "원기록번호", TEXT, "The record a correction amends or voids", when="with 정정구분"
+        ),
+        Field("mentor_firm_id", "멘토기업번호", BRN, "Mentor firm's registration number", when=PER_ACTIVITY),
         Field("note", "비고", TEXT, "Free text", ("notes",)),
     )
 )
@@ -165,6 +201,10 @@ CENTER_LOG = SourceKind(
     rules=rules,
     breakdown="center",
     free_text=("note",),
+    record="activity",
+    about="One event per accepted log row: originals (activity_recorded), amendments (activity_amended) and "
+    "voids (activity_voided), each correction an event of its own; which of them an evaluation sees is "
+    "int_evaluation_views' business.",
     example=(
         "기록번호,센터,일자,활동,사업,기업번호,기업명,기업단계,수입업체번호,금액,통화,수량,정정구분,원기록번호\n"
         "HAN-2024-000101,하노이,2024-03-05,사업선정,글로벌파트너사업,202-81-00011,전북식품(주),초보,,,,,,\n"

@@ -118,12 +118,18 @@ QUESTIONS = {"동의": "agreement", "agreement": "agreement", "중요도": "impo
 
 FIELDS = FieldSet(
     (
-        Field("survey", "조사명", TEXT, "Survey: the file name without its extension", required=True),
+        Field(
+            "survey",
+            "조사명",
+            TEXT,
+            "The survey: the file name without its extension (not a column of the form)",
+            required=True,
+        ),
         Field(
             "survey_year",
             "조사연도",
             YEAR,
-            "Survey year: the 조사연도 column, else the year of the file's earliest timestamp",
+            "Survey year, `2025` or `2025년`; without it, the year of the file's earliest 타임스탬프",
             ("조사년도",),
             required=True,
         ),
@@ -131,7 +137,8 @@ FIELDS = FieldSet(
             "submitted_at",
             "타임스탬프",
             TIMESTAMP_KO,
-            "When the firm submitted the form (Korean 오전/오후 accepted)",
+            "When the firm submitted: `2023. 5. 18 오후 3:12:45`, `2023-05-18 15:12:45`, `2023/5/18 3:12:45 PM`, "
+            "`2023년 5월 18일 오후 3시 12분` or an Excel date-time; not in the future",
             ("timestamp", "제출시각", "응답일시"),
             required=True,
         ),
@@ -139,7 +146,7 @@ FIELDS = FieldSet(
             "firm_id",
             "사업자등록번호",
             BRN,
-            "Business registration number of the responding firm (123-45-67890)",
+            "Registration no. of the responding firm (`123-45-67890`, hyphens optional)",
             ("기업번호", "business registration number"),
             required=True,
         ),
@@ -147,14 +154,14 @@ FIELDS = FieldSet(
             "tier",
             "기업단계",
             label("tier", "초보/성장/스타 (beginner/growth/star)"),
-            "Tier of the responding firm",
+            "Tier of the responding firm: 초보/성장/스타 (성숙 = 스타) or beginner/growth/star (§2.4)",
             ("firm tier",),
         ),
         Field(
             "program",
             "사업명",
             label("program", "a programme name (§2.5)"),
-            "Programme: the name in the question column's header",
+            "Programme: the name in the question column's header (§2.5)",
             ("programme",),
             required=True,
         ),
@@ -162,10 +169,10 @@ FIELDS = FieldSet(
             "question",
             "문항",
             choice(QUESTIONS, "동의 or 중요도"),
-            "Question: agreement (동의) or importance (중요도), from the column header",
+            "동의 (agreement) or 중요도 (importance): the bracket of the question column's header",
             required=True,
         ),
-        Field("answer", "응답", ANSWER, "Answer on the 4-point scale: 1–4 or its label", required=True),
+        Field("answer", "응답", ANSWER, "The answer: 1–4 or its label (§5.2)", required=True),
         Field("comment", "의견", TEXT, "Open comment of the submission", ("comments", "기타의견", "건의사항")),
     )
 )
@@ -434,6 +441,9 @@ SURVEY = SourceKind(
     rules=rules,
     reshape=reshape,
     breakdown="survey",
+    record="answer",
+    about="One event per answer (survey, firm, programme, question) of a form export. Personal data (성명, "
+    "연락처, 이메일, …) never reaches the store: the ingest drops those columns.",
     example=(
         "타임스탬프,성명,연락처,이메일,기업명,기업번호,기업단계,[동의] 열린 수출상담회,[중요도] 열린 수출상담회,"
         "[동의] 전문 통역 서비스,[중요도] 전문 통역 서비스,의견\n"

@@ -562,6 +562,10 @@ TRADE = SourceKind(
     rules=rules,
     reshape=reshape,
     breakdown="region",
+    record="statistic",
+    about="One event per figure (exports, imports, balance, growth, weight) of a region, firm size, country, "
+    "MTI item, si-gun and period, as one K-stat or Korea Customs snapshot (retrieval date) gave it; a later "
+    "snapshot of the same figure is a new version of its stream, and the intermediate models take the latest.",
     example=(
         "전북특별자치도 국가별 수출입\n"
         "지역 : 전북,기간 : 2022.01 ~ 2022.12,단위 : 천달러,조회일 : 2023-03-15\n"

@@ -1,7 +1,8 @@
--- One row per centre-log event, payload typed. Schema version 1 is the only one so far: a
--- later version is upcast here, when read, never by rewriting stored events. The payload is
--- parsed once into a struct (its keys and types are those the source kind declares:
--- tests/test_dbt_sources.py), not once per field.
+-- Generated from the source kind `center_log` (pipelines/ingest/sources/) by
+-- pipelines/kind_files.py: change the kind, not this file.
+-- One row per event of the kind, its payload parsed once into a struct of the kind's typed
+-- fields. Schema version 1 is the only one so far: a later version is upcast here, when read,
+-- never by rewriting stored events.
 with events as (
     select
         *,

@@ -1,16 +1,19 @@
--- One row per trade statistic event (a figure of one region, firm size, country, item, si-gun
--- and period as one K-stat or Korea Customs snapshot retrieved it), payload typed once. Schema version 1 only.
+-- Generated from the source kind `trade` (pipelines/ingest/sources/) by pipelines/kind_files.py:
+-- change the kind, not this file.
+-- One row per event of the kind, its payload parsed once into a struct of the kind's typed
+-- fields. Schema version 1 is the only one so far: a later version is upcast here, when read,
+-- never by rewriting stored events.
 with events as (
     select
         *,
         from_json(
             payload,
             '{"region": "VARCHAR", "firm_size": "VARCHAR", "label": "VARCHAR", "country": "VARCHAR",
-              "item_code": "VARCHAR", "hs_code": "VARCHAR", "sigun": "VARCHAR", "period": "VARCHAR", "status": "VARCHAR",
-              "export_usd": "DOUBLE", "export_growth_pct": "DOUBLE", "import_usd": "DOUBLE",
-              "import_growth_pct": "DOUBLE", "balance_usd": "DOUBLE", "export_kg": "DOUBLE", "import_kg": "DOUBLE",
-              "unit": "VARCHAR", "retrieved_on": "DATE", "retrieved_from": "VARCHAR", "file_row": "BIGINT",
-              "extra": "JSON"}'
+              "item_code": "VARCHAR", "sigun": "VARCHAR", "hs_code": "VARCHAR", "period": "VARCHAR",
+              "status": "VARCHAR", "export_usd": "DOUBLE", "export_growth_pct": "DOUBLE",
+              "import_usd": "DOUBLE", "import_growth_pct": "DOUBLE", "balance_usd": "DOUBLE",
+              "export_kg": "DOUBLE", "import_kg": "DOUBLE", "unit": "VARCHAR", "retrieved_on": "DATE",
+              "retrieved_from": "VARCHAR", "file_row": "BIGINT", "extra": "JSON"}'
         ) as p
     from {{ source('events', 'trade_events') }}
     where source_kind = 'trade'
@@ -23,8 +26,8 @@ select
     p.label,
     p.country,
     p.item_code,
-    p.hs_code,
     p.sigun,
+    p.hs_code,
     p.period,
     p.status,
     p.export_usd,
