@@ -56,10 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from pipelines import summary
     from pipelines import warehouse as wh
     from pipelines.assets.ingest import WAREHOUSE_POOL
-    from pipelines.config import analyst_path
     from pipelines.dbt_project import ensure_manifest
     from pipelines.eventstore import read
     from pipelines.pool import process_tags, wait_for_pool
@@ -87,7 +85,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         tags={**process_tags(), **({build_state.FULL_REFRESH_TAG: "true"} if args.full_refresh else {})},
         run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
     )
-    seconds = time.perf_counter() - started
+    failed_checks = _report_run(result, warehouse, after_position, time.perf_counter() - started)
+    if result.success and not failed_checks:
+        build_state.record(sources, warehouse, inputs, result.run_id)
+        return 0
+    return 1
+
+
+def _report_run(result, warehouse: Path, after_position: int, seconds: float) -> list[str]:
+    """Print what the run did (pipelines/summary.py) and what failed; the checks that failed."""
+    from pipelines import summary
+    from pipelines import warehouse as wh
+    from pipelines.config import analyst_path
+
     failed_checks = [
         f"{e.asset_key.to_user_string()}: {e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -108,10 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"failed step: {step}", file=sys.stderr)
     for check in failed_checks:
         print(f"failed check: {check}", file=sys.stderr)
-    if result.success and not failed_checks:
-        build_state.record(sources, warehouse, inputs, result.run_id)
-        return 0
-    return 1
+    return failed_checks
 
 
 def _print_result(r) -> None:

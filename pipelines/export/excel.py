@@ -95,6 +95,16 @@ def _rows_where(frame: pd.DataFrame, mask) -> tuple[int, int] | None:
 def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]) -> None:
     """Native charts where a picture says more than the table: attainment of targets by centre,
     the goal path, the process funnel and observed against assumed contract rates."""
+    _attainment_chart(book, sheets, frames, layout)
+    _goal_path_chart(book, sheets, frames, layout)
+    _funnel_chart(book, sheets, frames, layout)
+    _contract_rate_chart(book, sheets, frames, layout)
+
+
+def _attainment_chart(
+    book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]
+) -> None:
+    """Attainment of targets by centre (the summary sheet)."""
     summary = frames.tables.get("summary")
     targeted = summary and _rows_where(summary.frame, summary.frame["indicator_code"].isin(_targeted(frames)))
     if targeted:
@@ -115,6 +125,9 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_size({"width": 760, "height": 60 + 22 * (targeted[1] - targeted[0] + 1) * len(frames.centres)})
         sheets["요약"].insert_chart(HEADER_ROWS, _next_col(layout["요약"], frames), chart)
 
+
+def _goal_path_chart(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]) -> None:
+    """The goal path against the actual values (the result sheet)."""
     goal = frames.tables.get("goal_path")
     if goal and len(goal.frame):
         chart = book.add_chart({"type": "line"})
@@ -134,6 +147,9 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_y_axis({"num_format": "#,##0"})
         sheets["결과평가"].insert_chart(HEADER_ROWS, _next_col(layout["결과평가"], frames), chart)
 
+
+def _funnel_chart(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]) -> None:
+    """The process funnel of all centres (the process sheet)."""
     process = frames.tables.get("process_evaluation")
     rows = process and _rows_where(process.frame, process.frame["center"] == ALL)
     if rows:
@@ -153,6 +169,11 @@ def _charts(book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict
         chart.set_legend({"none": True})
         sheets["과정평가"].insert_chart(HEADER_ROWS, _next_col(layout["과정평가"], frames), chart)
 
+
+def _contract_rate_chart(
+    book, sheets: dict[str, Worksheet], frames: YearFrames, layout: dict[str, dict[str, int]]
+) -> None:
+    """Observed against assumed contract rates by stage (the process sheet)."""
     observed = frames.tables.get("process_evaluation" + OBSERVED)
     rows = observed and _rows_where(observed.frame, observed.frame["center"] == ALL)
     if rows:

@@ -98,39 +98,10 @@ def export_year(
 
     validate = validate or validate_marts
     with wh.writer_lock(warehouse):  # nothing is appended or rebuilt between the freeze and the read
-        with wh.connect(warehouse) as con:
-            frozen_now = not fz.freezes(con, year)
-        if frozen_now:
-            progress(f"{year} is not frozen yet: freezing it first (python -m pipelines freeze --year {year})")
-            try:
-                result = fz.freeze(warehouse, year, today=today)
-            except fz.FreezeRefused as exc:
-                raise ExportRefused(f"cannot freeze {year}: {exc}") from None
-            if result.mismatches:
-                raise ExportRefused(f"{year} was frozen but does not reproduce: {result.mismatches}")
-            progress(
-                f"froze {year} as freeze {result.freeze_id} at store position {result.store_position}"
-                + (f" (the marts as run {result.built_by} built them)" if result.built_by else "")
-            )
+        frozen_now = _freeze_first(warehouse, year, today, progress)
         with wh.connect(warehouse) as con:
             freeze = fz.freezes(con, year)[-1]
-            differs = [p for p in fz.verify(con) if p.startswith(f"{year}:")]
-            if differs:
-                raise ExportRefused(
-                    f"the marts of {year} no longer match its freeze {freeze['freeze_id']} ({'; '.join(differs)}): "
-                    "rebuild them (python -m pipelines run) or re-freeze the year on purpose"
-                )
-            progress(f"checking the evaluation of {year} against the quality rules (pipelines/quality)")
-            quality = validate(con, year, stage / DATA_DOCS)
-            for o in quality.warnings:
-                progress(f"warning (plausibility, the export goes on): {o}")
-            if quality.failed:
-                failed = "; ".join(f"{o.suite}: {o.rule} ({o.observed})" for o in quality.failed)
-                docs = _keep_refused_docs(stage, refused, quality.docs_index)
-                raise ExportRefused(
-                    f"{len(quality.failed)} quality rule(s) fail on the evaluation of {year}: {failed}"
-                    + (f" -- see {docs}" if docs else "")
-                )
+            quality = _checked(con, year, freeze, validate, stage, refused, progress)
             frames = read_year(con, year, freeze["frozen_at"], quality.outcomes)
     meta = meta_block(
         freeze,
@@ -159,6 +130,48 @@ def export_year(
     _put_in_place(stage, folder)
     shutil.rmtree(refused, ignore_errors=True)  # the year exports now: an earlier refusal is history
     return _result(year, folder, meta)
+
+
+def _freeze_first(warehouse: Path, year: int, today: date | None, progress) -> bool:
+    """Freeze `year` when it is not frozen yet (and check the freeze reproduces); whether it was."""
+    with wh.connect(warehouse) as con:
+        if fz.freezes(con, year):
+            return False
+    progress(f"{year} is not frozen yet: freezing it first (python -m pipelines freeze --year {year})")
+    try:
+        result = fz.freeze(warehouse, year, today=today)
+    except fz.FreezeRefused as exc:
+        raise ExportRefused(f"cannot freeze {year}: {exc}") from None
+    if result.mismatches:
+        raise ExportRefused(f"{year} was frozen but does not reproduce: {result.mismatches}")
+    progress(
+        f"froze {year} as freeze {result.freeze_id} at store position {result.store_position}"
+        + (f" (the marts as run {result.built_by} built them)" if result.built_by else "")
+    )
+    return True
+
+
+def _checked(con, year: int, freeze: dict, validate: Validate, stage: Path, refused: Path, progress):
+    """The year's marts still match its freeze and pass the quality rules (their Data Docs staged,
+    or kept in `refused` when an invariant fails); the rules' outcomes."""
+    differs = [p for p in fz.verify(con) if p.startswith(f"{year}:")]
+    if differs:
+        raise ExportRefused(
+            f"the marts of {year} no longer match its freeze {freeze['freeze_id']} ({'; '.join(differs)}): "
+            "rebuild them (python -m pipelines run) or re-freeze the year on purpose"
+        )
+    progress(f"checking the evaluation of {year} against the quality rules (pipelines/quality)")
+    quality = validate(con, year, stage / DATA_DOCS)
+    for o in quality.warnings:
+        progress(f"warning (plausibility, the export goes on): {o}")
+    if quality.failed:
+        failed = "; ".join(f"{o.suite}: {o.rule} ({o.observed})" for o in quality.failed)
+        docs = _keep_refused_docs(stage, refused, quality.docs_index)
+        raise ExportRefused(
+            f"{len(quality.failed)} quality rule(s) fail on the evaluation of {year}: {failed}"
+            + (f" -- see {docs}" if docs else "")
+        )
+    return quality
 
 
 def _result(year: int, folder: Path, meta: dict, rewritten: bool = True) -> ExportResult:

@@ -287,6 +287,34 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     be quoted as written.
     """
     set_up(con, (kind,))
+    raw_sql, cells, extras, bad_rows = _register_grids(con, kind, grids)
+    typed = _typed(con, kind, cells, extras)
+    _split_rows(con, kind, typed, bad_rows)
+    counts = {int(n): int(c) for n, c in zip(*np.unique(typed.column("file_no").to_numpy(), return_counts=True))}
+    rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
+
+    def release() -> None:
+        for name in (*(f"grid_{file_no}" for file_no in grids), "typed", "shaped"):
+            con.unregister(f"{kind.name}_{name}")
+
+    return PreparedBatch(
+        source_kind=kind.name,
+        wording=kind.wording,
+        rows_in=rows_in,
+        candidates=f"{kind.name}_candidates",
+        rejected=f"{kind.name}_rejected",
+        raw_sql=raw_sql,
+        corrections=kind.correction is not None,
+        release=release,
+        layouts={n: (g.stride, g.parts) for n, g in grids.items() if g.stride > 1},
+    )
+
+
+def _register_grids(
+    con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, Grid]
+) -> tuple[dict[int, str], arrow.Table, list[arrow.Table], list[tuple]]:
+    """Each grid registered as a view (its rows quoted from it), its cells in canonical columns,
+    the cells of columns the kind does not know, and the rows that could not be read."""
     raw_sql: dict[int, str] = {}
     tables: list[arrow.Table] = []
     extras: list[arrow.Table] = []
@@ -303,7 +331,13 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
             for row, why, text in grid.bad_rows
         ]
     # one Arrow table for all files: DuckDB scans it once instead of a union of many scans
-    cells = arrow.concat_tables(tables)
+    return raw_sql, arrow.concat_tables(tables), extras, bad_rows
+
+
+def _typed(
+    con: duckdb.DuckDBPyConnection, kind: SourceKind, cells: arrow.Table, extras: list[arrow.Table]
+) -> arrow.Table:
+    """The rows typed (each field's text parsed, labels looked up), registered as `<kind>_typed`."""
     con.register(f"{kind.name}_cells_arrow", arrow.Table.from_batches(cells.to_batches(BATCH_ROWS), cells.schema))
     con.register(f"{kind.name}_extras_arrow", arrow.concat_tables(extras) if extras else _EXTRAS_SCHEMA.empty_table())
     con.execute(_extra_sql(kind))
@@ -313,6 +347,12 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     typed = arrow_rows(con, typed_sql(kind))
     con.unregister(f"{kind.name}_cells_arrow")
     con.register(f"{kind.name}_typed", typed)
+    return typed
+
+
+def _split_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, typed: arrow.Table, bad_rows: list[tuple]) -> None:
+    """`<kind>_candidates`: the shaped rows that pass the kind's rules; `<kind>_rejected`: those
+    that fail, with their reasons, and the rows that could not be read."""
     # Shaping (DuckDB, on a second connection) and validating (pandera, here) do not depend on each
     # other: they run at once, and the candidates are the shaped rows that passed.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -335,21 +375,3 @@ def prepare(con: duckdb.DuckDBPyConnection, kind: SourceKind, grids: dict[int, G
     """)
     if bad_rows:
         con.executemany(f"INSERT INTO {kind.name}_rejected VALUES (?, ?, ?, ?, ?, ?)", bad_rows)
-    counts = {int(n): int(c) for n, c in zip(*np.unique(typed.column("file_no").to_numpy(), return_counts=True))}
-    rows_in = {n: counts.get(n, 0) + len(g.bad_rows) for n, g in grids.items()}
-
-    def release() -> None:
-        for name in (*(f"grid_{file_no}" for file_no in grids), "typed", "shaped"):
-            con.unregister(f"{kind.name}_{name}")
-
-    return PreparedBatch(
-        source_kind=kind.name,
-        wording=kind.wording,
-        rows_in=rows_in,
-        candidates=f"{kind.name}_candidates",
-        rejected=f"{kind.name}_rejected",
-        raw_sql=raw_sql,
-        corrections=kind.correction is not None,
-        release=release,
-        layouts={n: (g.stride, g.parts) for n, g in grids.items() if g.stride > 1},
-    )

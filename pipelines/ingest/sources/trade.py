@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -342,18 +343,28 @@ def _period_end(period: str) -> dt.date:
     return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def reshape(grid: Grid) -> Grid:
-    """One record per (table row, period), with what the title rows and file name say."""
-    path, header = grid.path, list(grid.header)
+@dataclass(frozen=True)
+class _Title:
+    """What the title rows and the file name say of every record of the file."""
+
+    region: str
+    firm_size: str
+    country: str | None
+    retrieved: dt.date
+    retrieved_from: str
+    unit: str
+    factor: float  # the amounts' unit in dollars
+    weight: float  # the weights' unit in kg
+    period: tuple[str, bool] | None  # the title's period and whether it is a whole year
+
+
+def _title(grid: Grid, api: bool) -> _Title:
+    path, stem = grid.path, grid.path.stem
     values, cells = _title_values(grid.preamble)
-    stem = path.stem
     region = _region(values, cells, stem)
     if region is None:
         raise RefusedFile(path, "ambiguous: neither the title rows nor the file name name a region (전북, 전국)")
-    firm_size = _firm_size(values, cells, stem)
-    file_country = _country(values, stem)
     retrieved, retrieved_from = _retrieved(values, path)
-    api = any(header_key(h) in API_MEASURES for h in header)
     if api:
         _refuse_api_error(path, cells)
     default_unit = API_UNIT if api else "천달러"
@@ -361,15 +372,39 @@ def reshape(grid: Grid) -> Grid:
     factor = next((f for u, f in UNITS.items() if u in unit), None)
     if factor is None:
         raise RefusedFile(path, f"unknown amount unit 단위 '{unit}' (천달러, 달러, 백만달러 or 억달러)")
-    weight = WEIGHT_UNITS.get(values.get("중량단위", "kg").strip().lower(), 1.0)
-    title_period = _title_period(values, cells, stem)
+    return _Title(
+        region,
+        _firm_size(values, cells, stem),
+        _country(values, stem),
+        retrieved,
+        retrieved_from,
+        unit,
+        factor,
+        WEIGHT_UNITS.get(values.get("중량단위", "kg").strip().lower(), 1.0),
+        _title_period(values, cells, stem),
+    )
 
-    columns = [grid.table.column(f"c{i}").combine_chunks() for i in range(len(header))]
-    rows = grid.table.column("source_row").combine_chunks()
-    n = len(rows)
+
+@dataclass(frozen=True)
+class _Layout:
+    """Which column holds what, once the header is understood."""
+
+    header: list[str]
+    start: int  # the first data row (1 when the row below the header was its second row)
+    label_col: int
+    dimension: str | None  # what the rows are (DIMENSIONS); None for `구분`, decided from the rows
+    code_col: int | None
+    country_col: int | None  # a row's own country or HS code, whatever its label (nitemtrade)
+    hs_col: int | None
+    measures: list[tuple[int, str | None, str]]  # (column, period prefix, field)
+    kept: list[int]  # other columns, kept as written in the event's `extra`
+    prefixes: list[str | None]  # the periods side by side, or [None]
+
+
+def _layout(path: Path, header: list[str], columns: list[arrow.Array]) -> _Layout:
     start = 0
     # a two-row header the reader took as one: the row below holds 금액/증감률 under blank labels
-    below = [col[0].as_py() or "" for col in columns] if n else []
+    below = [col[0].as_py() or "" for col in columns] if len(columns[0]) else []
     if {header_key(c) for c in below} & {"금액", "증감률", "중량"}:
         header = combine_header([header, below], HeaderAt(0, 2))
         start = 1
@@ -377,60 +412,85 @@ def reshape(grid: Grid) -> Grid:
     label_col = next((i for i, f in mapped.items() if f == "label"), None)
     if label_col is None:  # e.g. the row below the header, taken as its second row, covered its label
         raise RefusedFile(path, f"no column of row labels (년도, 년월, 국가, 품목 …) in the header {header}")
-    dimension = DIMENSIONS.get(re.sub(r"\s+", "", header[label_col]))
-    code_col = next((i for i, h in enumerate(header) if header_key(h) in CODE_HEADERS), None)
-    # columns that give a row's own country or HS code whatever its label (nitemtrade)
-    country_col = next((i for i, f in mapped.items() if f == "country"), None)
-    hs_col = next((i for i, f in mapped.items() if f == "hs_code"), None)
     measures = _measures(header)
-    # other columns of the row (nitemtrade's item and country names) are kept as written, in the
-    # event's `extra`; row numbers and the amounts' own columns are layout, not content
+    if not measures:
+        raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
+    # row numbers and the amounts' own columns are layout, not content
     kept = [
         i
         for i, h in enumerate(header)
         if h and i not in mapped and header_key(h) not in ROW_NUMBER_HEADERS
         and not _MEASURE_RE.match(API_MEASURES.get(header_key(h), re.sub(r"\s+", "", h)))
     ]  # fmt: skip
-    if not measures:
-        raise RefusedFile(path, "no amount columns (수출금액, 수입금액, 수지, …) beside the row labels")
-    prefixes = sorted({p for _, p, _ in measures if p}) or [None]
-    text = pc.utf8_trim_whitespace(pc.fill_null(columns[label_col], ""))
-    labels, totals = text.to_pylist(), _totals(columns[label_col])
-    if dimension is None:  # `구분`: periods when the first row that is not a total is one
-        first = next((t for t, total in zip(labels[start:], totals.to_pylist()[start:]) if t and not total), "")
-        dimension = "period" if _row_period(first, None)[0] else "country"
-    if dimension != "period" and prefixes == [None] and title_period is None:
-        raise RefusedFile(
-            path, "ambiguous: no period in the title rows (기간 : 2022.01 ~ 2022.12), columns or file name"
-        )
+    return _Layout(
+        header,
+        start,
+        label_col,
+        DIMENSIONS.get(re.sub(r"\s+", "", header[label_col])),
+        next((i for i, h in enumerate(header) if header_key(h) in CODE_HEADERS), None),
+        next((i for i, f in mapped.items() if f == "country"), None),
+        next((i for i, f in mapped.items() if f == "hs_code"), None),
+        measures,
+        kept,
+        sorted({p for _, p, _ in measures if p}) or [None],
+    )
 
-    # The rows that hold something (below a header row read as data); then what each says, column
-    # by column (pyarrow). Period rows take a pass in Python: a year row's year carries down to the
-    # month rows under it, and a total over periods is no period's figure.
-    filled = functools.reduce(pc.or_, (_filled(columns[i]) for i, _, _ in measures), pc.not_equal(text, ""))
-    rows_held = [r for r in pc.indices_nonzero(filled).to_pylist() if r >= start]
-    periods: list[str] = []
-    if dimension == "period":
-        taken, year, total_rows = [], None, totals.to_pylist()
-        for r in rows_held:
-            period, year = _row_period(labels[r], year)
-            if not total_rows[r]:
-                taken.append(r)
-                periods.append(period or labels[r])  # no period: quarantined by the period rule, with its text
-    else:
-        taken = rows_held
-    m = len(taken)
-    take = arrow.array(taken, arrow.int64())
-    label, own = pc.take(text, take), pc.invert(pc.take(totals, take))  # own: not a total row
+
+def _rows_taken(
+    layout: _Layout, columns: list[arrow.Array], text: arrow.Array, labels: list[str], totals: list[bool]
+) -> tuple[list[int], list[str]]:
+    """The rows that hold something (below a header row read as data), and for period rows their
+    periods: a year row's year carries down to the month rows under it, and a total over periods
+    is no period's figure."""
+    filled = functools.reduce(pc.or_, (_filled(columns[i]) for i, _, _ in layout.measures), pc.not_equal(text, ""))
+    rows_held = [r for r in pc.indices_nonzero(filled).to_pylist() if r >= layout.start]
+    if layout.dimension != "period":
+        return rows_held, []
+    taken, periods, year = [], [], None
+    for r in rows_held:
+        period, year = _row_period(labels[r], year)
+        if not totals[r]:
+            taken.append(r)
+            periods.append(period or labels[r])  # no period: quarantined by the period rule, with its text
+    return taken, periods
+
+
+def _amounts(layout: _Layout, columns: list[arrow.Array], title: _Title) -> dict[int, arrow.Array]:
+    """Every amount column in dollars or kg, those of a scale converted at once (each RE2 pattern
+    compiled once per file)."""
+    n = len(columns[0])
+    scales = {
+        i: title.factor if f.endswith("_usd") else title.weight if f.endswith("_kg") else None
+        for i, _, f in layout.measures
+    }
+    converted = {}
+    for scale in set(scales.values()):
+        same = [i for i in scales if scales[i] == scale]
+        whole = arrow.concat_arrays([columns[i] for i in same])
+        whole = _signed_cells(whole) if scale is None else _scaled_cells(whole, scale)
+        converted |= {i: whole.slice(k * n, n) for k, i in enumerate(same)}
+    return converted
+
+
+def _dimensions(
+    layout: _Layout, columns: list[arrow.Array], take: arrow.Array, label: arrow.Array, own: arrow.Array, title: _Title
+) -> dict[str, arrow.Array]:
+    """Each record's label, country, si-gun, MTI item and HS code (`own`: not a total row)."""
+    m = len(take)
+    none = arrow.array([""] * m, arrow.string())
 
     def cells(column: int | None) -> arrow.Array:
-        return _signed_cells(pc.take(columns[column], take)) if column is not None else arrow.array([""] * m)
+        return _signed_cells(pc.take(columns[column], take)) if column is not None else none
 
-    row_country = cells(country_col)  # nitemtrade: the row's own country, whatever its label
-    country = pc.if_else(pc.not_equal(row_country, ""), row_country, file_country or "")
-    code = pc.utf8_trim_whitespace(pc.fill_null(pc.take(columns[code_col], take), "")) if code_col is not None else None
-    none = arrow.array([""] * m, arrow.string())
-    dims = {
+    row_country = cells(layout.country_col)  # nitemtrade: the row's own country, whatever its label
+    country = pc.if_else(pc.not_equal(row_country, ""), row_country, title.country or "")
+    code = (
+        pc.utf8_trim_whitespace(pc.fill_null(pc.take(columns[layout.code_col], take), ""))
+        if layout.code_col is not None
+        else None
+    )
+    dimension = layout.dimension
+    return {
         "label": label,
         "country": pc.if_else(own, label, country) if dimension == "country" else country,
         "sigun": pc.if_else(own, label, "") if dimension == "sigun" else none,
@@ -438,31 +498,52 @@ def reshape(grid: Grid) -> Grid:
         "item_code": pc.if_else(own, pc.if_else(pc.not_equal(code, ""), code, label) if code else label, "")
         if dimension == "item"
         else none,
-        "hs_code": pc.if_else(pc.not_equal(hs := cells(hs_col), ""), hs, TOTAL) if hs_col is not None else none,
+        "hs_code": pc.if_else(pc.not_equal(hs := cells(layout.hs_col), ""), hs, TOTAL)
+        if layout.hs_col is not None
+        else none,
     }
+
+
+def reshape(grid: Grid) -> Grid:
+    """One record per (table row, period), with what the title rows and file name say."""
+    path = grid.path
+    title = _title(grid, api=any(header_key(h) in API_MEASURES for h in grid.header))
+    columns = [grid.table.column(f"c{i}").combine_chunks() for i in range(len(grid.header))]
+    rows = grid.table.column("source_row").combine_chunks()
+    layout = _layout(path, list(grid.header), columns)
+    header, measures, prefixes = layout.header, layout.measures, layout.prefixes
+    text = pc.utf8_trim_whitespace(pc.fill_null(columns[layout.label_col], ""))
+    labels, totals = text.to_pylist(), _totals(columns[layout.label_col])
+    if layout.dimension is None:  # `구분`: periods when the first row that is not a total is one
+        first = next(
+            (t for t, total in zip(labels[layout.start :], totals.to_pylist()[layout.start :]) if t and not total), ""
+        )
+        layout = replace(layout, dimension="period" if _row_period(first, None)[0] else "country")
+    if layout.dimension != "period" and prefixes == [None] and title.period is None:
+        raise RefusedFile(
+            path, "ambiguous: no period in the title rows (기간 : 2022.01 ~ 2022.12), columns or file name"
+        )
+    taken, periods = _rows_taken(layout, columns, text, labels, totals.to_pylist())
+    m = len(taken)
+    take = arrow.array(taken, arrow.int64())
+    label, own = pc.take(text, take), pc.invert(pc.take(totals, take))
+    dims = _dimensions(layout, columns, take, label, own, title)
     constant = {
-        "region": region,
-        "firm_size": firm_size,
-        "unit": unit,
-        "retrieved_on": retrieved.isoformat(),
-        "retrieved_from": retrieved_from,
+        "region": title.region,
+        "firm_size": title.firm_size,
+        "unit": title.unit,
+        "retrieved_on": title.retrieved.isoformat(),
+        "retrieved_from": title.retrieved_from,
     }
-    # every amount column of a scale converted at once (each RE2 pattern compiled once per file)
-    scales = {i: factor if f.endswith("_usd") else weight if f.endswith("_kg") else None for i, _, f in measures}
-    converted = {}
-    for scale in set(scales.values()):
-        same = [i for i in scales if scales[i] == scale]
-        whole = arrow.concat_arrays([columns[i] for i in same])
-        whole = _signed_cells(whole) if scale is None else _scaled_cells(whole, scale)
-        converted |= {i: whole.slice(k * n, n) for k, i in enumerate(same)}
+    converted = _amounts(layout, columns, title)
     parts = []
     for k, prefix in enumerate(prefixes, start=1):
-        if dimension == "period":
+        if layout.dimension == "period":
             record_periods, whole = periods, True
         else:
-            (period, whole) = (prefix, True) if prefix else title_period
+            (period, whole) = (prefix, True) if prefix else title.period
             record_periods = [period] * m
-        ended = {p: _has_ended(p, retrieved) for p in set(record_periods)}
+        ended = {p: _has_ended(p, title.retrieved) for p in set(record_periods)}
         record = {name: arrow.array([value] * m, arrow.string()) for name, value in constant.items()}
         record |= dims
         record["period"] = arrow.array(record_periods, arrow.string())
@@ -480,12 +561,12 @@ def reshape(grid: Grid) -> Grid:
         parts.append(
             arrow.table(
                 {f"c{j}": record.get(name, blank) for j, name in enumerate(NAMES)}
-                | {f"c{len(NAMES) + j}": pc.take(columns[i], take) for j, i in enumerate(kept)}
+                | {f"c{len(NAMES) + j}": pc.take(columns[i], take) for j, i in enumerate(layout.kept)}
                 | {"source_row": source_row}
             )
         )
     table = arrow.concat_tables(parts).sort_by("source_row")
-    names = [*NAMES, *(header[i] for i in kept)]
+    names = [*NAMES, *(header[i] for i in layout.kept)]
     if len(prefixes) == 1:
         return Grid(path, grid.encoding, names, table, grid.bad_rows, grid.preamble)
     # several periods: each record names the column its period's figures start in; a bad row is the whole row
