@@ -59,6 +59,7 @@ class FieldType:
     catalogue: str | None = None  # a label looked up in the reference seeds (pipelines/reference.py)
     frame_dtype: str | None = None  # the pandas dtype the raw schema coerces the column to (schemas/raw.py)
     values: tuple[str, ...] = ()  # a closed vocabulary's codes: the staging model tests the column for them
+    as_date: str = "{x}::DATE"  # the value as the date of an event (SourceKind.occurred_on)
 
 
 TEXT = FieldType("text", "VARCHAR")
@@ -72,6 +73,14 @@ DATE = FieldType(
 )
 NUMBER = FieldType("number", "DOUBLE", "parse_number({x})", "a number", frame_dtype="float64")
 WHOLE = FieldType("whole", "BIGINT", "parse_whole({x})", "a whole number", frame_dtype="Int64")
+YEAR = FieldType(
+    "year",
+    "INTEGER",
+    "CASE WHEN regexp_matches({x}, '^\\d{{4}}\\s*(년|년도)?$') THEN CAST(left({x}, 4) AS INTEGER) END",
+    "a year (2025 or 2025년)",
+    per_distinct=True,
+    as_date="make_date({x}, 1, 1)",  # an event about a year is dated its first day
+)
 BRN = FieldType("brn", "VARCHAR", "parse_brn({x})", "a 10-digit business registration number", True)
 
 

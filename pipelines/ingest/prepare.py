@@ -231,7 +231,7 @@ def shaped_sql(kind: SourceKind) -> str:
         {stream} AS stream_id,
         {kind.event_type} AS event_type,
         {kind.schema_version} AS schema_version,
-        t.{kind.occurred_on}::DATE AS occurred_on,
+        {kind.fields[kind.occurred_on].type.as_date.format(x=f"t.{kind.occurred_on}")} AS occurred_on,
         p.text::JSON AS payload,
         p.hash AS content_hash,
         {corrects} AS corrects_event_id,
@@ -366,7 +366,8 @@ def _split_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, typed: arrow.T
         CREATE OR REPLACE TEMP VIEW {kind.name}_candidates AS
         SELECT s.* FROM {kind.name}_shaped AS s ANTI JOIN {kind.name}_failures USING (file_no, source_row)
     """)
-    key = ", ".join(f"coalesce(t.{k}, t.{k}_raw)" if kind.fields[k].can_fail else f"t.{k}" for k in kind.key)
+    # a key field that did not parse is named by its text (a typed key field, e.g. a year, as text too)
+    key = ", ".join(f"coalesce(t.{k}::VARCHAR, t.{k}_raw)" if kind.fields[k].can_fail else f"t.{k}" for k in kind.key)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {kind.name}_rejected AS
         SELECT t.file_no, t.source_row, concat_ws(':', {key}) AS record_key, NULL::VARCHAR AS raw_values,

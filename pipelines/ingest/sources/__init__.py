@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pipelines.ingest.source_kind import SourceKind
 from pipelines.ingest.sources.center_log import CENTER_LOG
+from pipelines.ingest.sources.customs_panel import CUSTOMS_PANEL
 from pipelines.ingest.sources.survey import SURVEY
 from pipelines.ingest.sources.trade import TRADE
 
-SOURCE_KINDS: tuple[SourceKind, ...] = (CENTER_LOG, SURVEY, TRADE)
+SOURCE_KINDS: tuple[SourceKind, ...] = (CENTER_LOG, SURVEY, TRADE, CUSTOMS_PANEL)
 
 
 def by_name(name: str, kinds: tuple[SourceKind, ...] = SOURCE_KINDS) -> SourceKind:

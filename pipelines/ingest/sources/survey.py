@@ -32,7 +32,18 @@ import pyarrow.compute as pc
 
 from pipelines.eventstore.read import events_of
 from pipelines.ingest.errors import RefusedFile
-from pipelines.ingest.fields import BRN, TEXT, Field, FieldSet, FieldType, choice, header_key, label, normalise_text
+from pipelines.ingest.fields import (
+    BRN,
+    TEXT,
+    YEAR,
+    Field,
+    FieldSet,
+    FieldType,
+    choice,
+    header_key,
+    label,
+    normalise_text,
+)
 from pipelines.ingest.readers import Grid
 from pipelines.ingest.source_kind import SourceKind
 from schemas.raw import row_check
@@ -81,13 +92,6 @@ TIMESTAMP_KO = FieldType(
     "TIMESTAMP",
     f"coalesce({STAMP_GOOGLE_FORMS}, {STAMP_BY_PATTERN})",
     "a date and time (2023. 5. 18 오후 3:12:45, 2023-05-18 15:12:45 or an Excel date-time)",
-    per_distinct=True,
-)
-YEAR = FieldType(
-    "year",
-    "INTEGER",
-    "CASE WHEN regexp_matches({x}, '^\\d{{4}}\\s*(년|년도)?$') THEN CAST(left({x}, 4) AS INTEGER) END",
-    "a year (2025 or 2025년)",
     per_distinct=True,
 )
 
